@@ -1,0 +1,115 @@
+"""Colour science: sRGB linearisation, white balance on the card, CIELAB.
+
+The redness index is Δa* in CIELAB (D65) after a von Kries white balance on the
+reference card's white margin, measured relative to the surrounding skin of the
+same photo. Why a* rather than an erythema index or a haemoglobin component:
+
+- a* is the red-green opponent axis of a perceptual space (CIE 1976), so one
+  just-noticeable difference is about 2.3 units everywhere (Sharma 2003) and the
+  number means the same thing to a clinician on every skin tone;
+- after white balance on the card, a* of the same skin under warm and cool light
+  agrees to within about one unit (see ``benchmarks/accuracy.py``, "intensity
+  spread across illuminants"), while the log-ratio erythema index
+  log(R/G) shifts with the illuminant's red/green balance when the white
+  reference is imperfect;
+- being a *difference* against the patient's own skin in the same photo, the
+  large offset of melanin (which raises b* and lowers L* far more than a*) cancels,
+  which is what fails in absolute-threshold tools on Fitzpatrick V-VI skin.
+
+References
+----------
+.. [1] IEC 61966-2-1:1999, sRGB transfer function.
+.. [2] CIE 15:2004 Colorimetry, CIELAB.
+.. [3] Sharma G., Digital Color Imaging Handbook, CRC Press 2003 (ΔE*ab JND ≈ 2.3).
+.. [4] von Kries J. (1902); diagonal white-balance model, see Fairchild M.D.,
+       Color Appearance Models, 3rd ed., Wiley 2013, ch. 9.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Just-noticeable difference in CIELAB units (ΔE*ab ≈ 2.3, Sharma 2003).
+JND_LAB = 2.3
+
+#: The card's white is taken to reflect this fraction of light; white balance
+#: maps the measured card white to this grey level, which also normalises exposure.
+CARD_WHITE_LINEAR = 0.80
+
+
+def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
+    """Linearise 8-bit sRGB to float32 in [0, 1] (IEC 61966-2-1) via a 256-entry table.
+
+    Parameters
+    ----------
+    rgb : (..., 3) uint8 ndarray
+
+    Returns
+    -------
+    linear : (..., 3) float32 ndarray
+    """
+    if rgb.dtype != np.uint8:
+        raise TypeError(f"srgb_to_linear expects uint8 sRGB, got {rgb.dtype}")
+    return _SRGB_LUT[rgb]
+
+
+def _make_lut() -> np.ndarray:
+    c = np.arange(256, dtype=np.float64) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin.astype(np.float32)
+
+
+_SRGB_LUT = _make_lut()
+
+
+def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Encode linear float RGB in [0, 1] to gamma sRGB float32 in [0, 1]."""
+    x = np.clip(linear, 0.0, 1.0).astype(np.float32, copy=False)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
+
+
+def white_balance_gains(white_linear: np.ndarray, *, target: float = CARD_WHITE_LINEAR) -> np.ndarray:
+    """Per-channel von Kries gains mapping the measured card white to a neutral grey.
+
+    Parameters
+    ----------
+    white_linear : (3,) float ndarray
+        Linear RGB of the card's white margin as photographed.
+    target : float
+        Linear grey level the white is mapped to (normalises exposure too).
+
+    Returns
+    -------
+    gains : (3,) float32 ndarray
+    """
+    white = np.asarray(white_linear, dtype=np.float64)
+    if white.shape != (3,) or np.any(white <= 1e-4):
+        raise ValueError(f"white reference must be 3 positive linear values, got {white!r}")
+    return (target / white).astype(np.float32)
+
+
+def rgb_to_lab(rgb: np.ndarray, *, gains: np.ndarray | None = None) -> np.ndarray:
+    """sRGB uint8 to CIELAB (D65) float32, optionally white-balanced in linear light.
+
+    OpenCV's float conversion is used on the hot path (about 20x faster than
+    ``skimage.color.rgb2lab``, which the tests use as the reference).
+
+    Parameters
+    ----------
+    rgb : (M, N, 3) uint8 ndarray
+    gains : (3,) float ndarray, optional
+        Linear-light per-channel gains from :func:`white_balance_gains`.
+
+    Returns
+    -------
+    lab : (M, N, 3) float32 ndarray
+        L* in [0, 100], a* and b* in CIELAB units.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an (M, N, 3) RGB image, got shape {rgb.shape}")
+    if gains is None:
+        srgb = rgb.astype(np.float32) * np.float32(1 / 255)
+    else:
+        srgb = linear_to_srgb(srgb_to_linear(rgb) * np.asarray(gains, dtype=np.float32))
+    return cv2.cvtColor(srgb, cv2.COLOR_RGB2Lab)
