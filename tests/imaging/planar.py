@@ -29,7 +29,7 @@ def camera_homography(*, tilt_deg: float, rot_deg: float, distance_mm: float, fo
     return hmat / hmat[2, 2]
 
 
-def render_plane(*, disk_radius_mm: float = 5.64, disk_centre_mm=(0.0, 0.0), card_at_mm=(18.0, -13.0),
+def render_plane(*, disk_radius_mm: float = 5.64, disk_centre_mm=(0.0, 0.0), card_at_mm=(24.0, -20.0),
                  marker_mm: float = 20.0, marker_id: int = 0, px_per_mm_plane: int = 20,
                  extent_mm: float = 60.0, skin_rgb=(205, 160, 140), red_rgb=(200, 110, 105),
                  with_card: bool = True) -> tuple[np.ndarray, np.ndarray, float]:

@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from tests.imaging.planar import camera_homography, photograph, render_plane
+from tracker.imaging.load import LoadedPhoto
+from tracker.imaging.pipeline import analyze_loaded
+
+SIZE = (1600, 1200)
+
+
+def _loaded(rgb, scale=1.0):
+    h, w = rgb.shape[:2]
+    return LoadedPhoto(rgb=rgb, original_size=(round(w / scale), round(h / scale)), scale=scale, taken_at=None,
+                       format="PNG", name="scene.png")
+
+
+def _scene(tilt=0.0, noise=2.0, seed=0, **kw):
+    plane, mask, ppm = render_plane(**kw)
+    h = camera_homography(tilt_deg=tilt, rot_deg=20, distance_mm=200, focal_px=2000, size=SIZE, centre_mm=(5, -5))
+    img = photograph(plane, ppm, 60.0, h, SIZE).astype(np.float32)
+    img += np.random.default_rng(seed).normal(0, noise, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), mask.sum() / ppm**2
+
+
+@pytest.mark.parametrize("tilt", [0, 30])
+def test_a_red_disk_measures_its_true_area_and_diameter_on_the_skin_plane(tilt):
+    rgb, true_mm2 = _scene(tilt)
+    m = analyze_loaded(_loaded(rgb)).measurement
+    assert m.quality.usable and m.scale.source == "marker"
+    assert len(m.redness.regions) == 1
+    region = m.redness.regions[0]
+    assert region.kind == "erythema"
+    assert_allclose(region.area_mm2, true_mm2, rtol=0.02)
+    assert_allclose(region.max_diameter_mm, 2 * np.sqrt(true_mm2 / np.pi), rtol=0.03)
+    assert m.redness.mean_delta_a > 10
+
+
+def test_without_the_card_the_area_is_in_pixels_and_the_mm_figures_are_null():
+    rgb, _ = _scene(10, with_card=False)
+    m = analyze_loaded(_loaded(rgb)).measurement
+    assert "no_card" in m.quality.problems
+    assert m.scale.mm_per_px is None
+    assert m.redness.area_mm2 is None and m.redness.regions[0].area_mm2 is None
+    assert m.redness.area_px > 5000
+
+
+def test_clear_skin_has_no_red_area():
+    rgb, _ = _scene(15, disk_radius_mm=0.0)
+    m = analyze_loaded(_loaded(rgb)).measurement
+    assert m.redness.area_mm2 == 0.0 and m.redness.regions == ()
+
+
+def test_pixel_figures_are_reported_in_the_original_photo_frame():
+    rgb, _ = _scene(0)
+    full = analyze_loaded(_loaded(rgb)).measurement
+    half = analyze_loaded(_loaded(np.ascontiguousarray(rgb[::2, ::2]), scale=0.5)).measurement
+    assert_allclose(half.redness.area_px, full.redness.area_px, rtol=0.03)
+    assert_allclose(half.redness.regions[0].centroid_px, full.redness.regions[0].centroid_px, atol=3)
+    assert_allclose(half.redness.area_mm2, full.redness.area_mm2, rtol=0.03)
+
+
+def test_the_full_resolution_mask_matches_the_photo_size():
+    rgb, _ = _scene(0)
+    analysis = analyze_loaded(_loaded(np.ascontiguousarray(rgb[::2, ::2]), scale=0.5))
+    mask = analysis.mask_full_resolution()
+    assert mask.shape == (1200, 1600) and mask.dtype == np.uint8
+    assert set(np.unique(mask)) == {0, 255}

@@ -1,0 +1,216 @@
+"""One photo in, one measurement out: the chain of small imaging steps.
+
+load -> find the card (scale, skin plane, white) -> CIELAB after white balance ->
+measurable skin -> quality gate -> excess redness over the surrounding skin ->
+half-maximum regions -> bumps -> physical measurement on the skin plane.
+
+Pixel figures in the output (``area_px``, ``centroid_px``, ``diameter_px``) are in
+the photo's upright full-resolution frame, like the ``--mask-dir`` masks; the
+analysis itself runs at a working resolution (long side :data:`WORKING_MAX_SIDE`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tracker.imaging import bumps as bumps_mod
+from tracker.imaging import redness as redness_mod
+from tracker.imaging.calibrate import (
+    MAX_TILT_DEG, MIN_PX_PER_MM, card_polygon_px, find_card, pixel_area_mm2, to_plane_mm,
+)
+from tracker.imaging.color import rgb_to_lab, white_balance_gains
+from tracker.imaging.load import LoadedPhoto, load_photo
+from tracker.imaging.quality import assess_quality
+from tracker.imaging.skin import glare_mask, hair_mask, skin_mask
+from tracker.measurement import Bump, PhotoMeasurement, Quality, Redness, Region, Scale
+
+#: Long side of the working resolution. 1600 px keeps ≥ 8 px/mm for a frame up to 20 cm wide.
+WORKING_MAX_SIDE = 1600
+
+OUTLINE_RGB = {"erythema": (255, 196, 0), "bruise": (0, 220, 255)}
+
+
+@dataclass(frozen=True)
+class PhotoAnalysis:
+    """The measurement plus what the UI and CLI need to show it."""
+
+    measurement: PhotoMeasurement
+    rgb: np.ndarray  # (M, N, 3) uint8 working-resolution upright photo
+    mask: np.ndarray  # (M, N) bool: erythema + bruise, working resolution
+    region_masks: tuple[tuple[str, np.ndarray], ...]
+    homography: np.ndarray | None  # working px -> mm on the skin plane; None when unscaled
+    card_polygon: np.ndarray | None  # (4, 2) working px
+    scale: float  # working px per original px
+
+    def overlay(self) -> np.ndarray:
+        """The photo with the measured outlines (erythema amber, bruise cyan), bumps and card drawn."""
+        out = self.rgb.copy()
+        thickness = max(2, round(max(out.shape[:2]) / 600))
+        for kind, mask in self.region_masks:
+            contours, _ = cv2.findContours(mask.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(out, contours, -1, (0, 0, 0), thickness + 2, lineType=cv2.LINE_AA)
+            cv2.drawContours(out, contours, -1, OUTLINE_RGB[kind], thickness, lineType=cv2.LINE_AA)
+        for b in self.measurement.bumps:
+            c = (round(b.centroid_px[0] * self.scale), round(b.centroid_px[1] * self.scale))
+            r = max(3, round(b.diameter_px * self.scale / 2))
+            cv2.circle(out, c, r, (255, 255, 255), thickness, lineType=cv2.LINE_AA)
+        if self.card_polygon is not None:
+            cv2.polylines(out, [self.card_polygon.astype(np.int32)], True, (120, 200, 120), thickness)
+        return out
+
+    def mask_full_resolution(self) -> np.ndarray:
+        """uint8 mask (255 = red area) in the photo's upright full-resolution frame."""
+        w, h = self.measurement.width, self.measurement.height
+        small = self.mask.view(np.uint8) * np.uint8(255)
+        if small.shape[::-1] == (w, h):
+            return small.copy()
+        big = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        return np.where(big >= 128, np.uint8(255), np.uint8(0))
+
+
+def analyze_photo(source, *, marker_mm: float = 20.0) -> PhotoMeasurement:
+    """Measure redness, bruises and bumps in one photo.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path, bytes or binary file-like
+        The photo (JPEG, PNG, WebP, HEIC/HEIF, TIFF).
+    marker_mm : float
+        Printed side of the card's marker in mm.
+
+    Returns
+    -------
+    PhotoMeasurement
+
+    Raises
+    ------
+    tracker.errors.UnreadableImageError
+        When the data is not a readable image.
+
+    Examples
+    --------
+    >>> m = analyze_photo("sample_images/redness_persisting_f2/day02.jpg")  # doctest: +SKIP
+    >>> m.redness.area_mm2  # doctest: +SKIP
+    212.4
+    """
+    return analyze_loaded(load_photo(source, max_side=WORKING_MAX_SIDE), marker_mm=marker_mm).measurement
+
+
+def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnalysis:
+    """Analyse a decoded photo (see :func:`analyze_photo`), keeping masks for display."""
+    rgb = photo.rgb
+    cal = find_card(rgb, marker_mm=marker_mm)
+    gains = white_balance_gains(cal.white_linear) if cal is not None and cal.white_linear is not None else None
+    lab = rgb_to_lab(rgb, gains=gains)
+    ppm = cal.px_per_mm if cal is not None else None
+    original_ppm = ppm / photo.scale if ppm else None
+    scaled = cal is not None and original_ppm >= MIN_PX_PER_MM and cal.tilt_deg <= MAX_TILT_DEG
+
+    skin = skin_mask(lab, px_per_mm=ppm)
+    glare = glare_mask(rgb, lab)
+    card_poly = card_polygon_px(cal) if cal is not None else None
+    quality = assess_quality(rgb, cal=cal, skin=skin, glare=glare, original_px_per_mm=original_ppm)
+    valid = skin & ~glare & ~hair_mask(lab[..., 0], px_per_mm=ppm)
+    if card_poly is not None:
+        card = np.zeros(valid.shape, np.uint8)
+        cv2.fillPoly(card, [np.round(card_poly).astype(np.int32)], 1)
+        valid &= ~card.astype(bool)
+
+    h = cal.homography if scaled else None
+    scale_info = Scale(
+        mm_per_px=(1.0 / original_ppm) if scaled else None, source="marker" if scaled else None,
+        marker_id=cal.marker_id if cal else None, tilt_deg=round(cal.tilt_deg, 1) if cal else None,
+        white_balanced=gains is not None,
+    )
+    width, height = photo.original_size
+    empty = np.zeros(valid.shape, bool)
+    if not quality.usable:
+        measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
+        return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale)
+
+    maps = redness_mod.excess_maps(lab, valid, px_per_mm=ppm)
+    raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
+    regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
+    raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,
+                                     sigma_l=maps.sigma_l)
+    mask = empty.copy()
+    jnd = empty.copy()
+    for r in raw_regions:
+        mask |= r.mask
+        jnd |= r.jnd_mask
+    redness = _total_redness(regions, mask, jnd, maps, h, photo.scale)
+    bumps = tuple(_measure_bump(b, h, photo.scale) for b in raw_bumps)
+    measurement = _measurement(photo, quality, scale_info, redness, bumps)
+    return PhotoAnalysis(measurement, rgb, mask, tuple((r.kind, r.mask) for r in raw_regions), h, card_poly,
+                         photo.scale)
+
+
+def _measurement(photo: LoadedPhoto, quality: Quality, scale: Scale, redness: Redness,
+                 bumps: tuple[Bump, ...]) -> PhotoMeasurement:
+    width, height = photo.original_size
+    return PhotoMeasurement(
+        file=photo.name, taken_at=photo.taken_at, quality=quality, scale=scale, redness=redness, bumps=bumps,
+        taken_at_source="exif" if photo.taken_at else None, width=width, height=height,
+    )
+
+
+def _area_mm2(mask: np.ndarray, h: np.ndarray | None) -> float | None:
+    if h is None:
+        return None
+    ys, xs = np.nonzero(mask)
+    return round(float(pixel_area_mm2(h, ys.astype(np.float64), xs.astype(np.float64)).sum()), 2)
+
+
+def _max_diameter(mask: np.ndarray, h: np.ndarray | None) -> tuple[float, float | None]:
+    """Greatest diameter (Feret) in working px and, when scaled, in mm on the skin plane."""
+    contours, _ = cv2.findContours(mask.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return 0.0, None
+    hull = cv2.convexHull(np.concatenate(contours)).reshape(-1, 2).astype(np.float64)
+    d_px = float(np.max(np.linalg.norm(hull[:, None] - hull[None], axis=2))) + 1.0 if len(hull) > 1 else 1.0
+    if h is None:
+        return d_px, None
+    mm = to_plane_mm(h, hull)
+    d_mm = float(np.max(np.linalg.norm(mm[:, None] - mm[None], axis=2))) if len(mm) > 1 else 0.0
+    return d_px, d_mm + d_mm / max(d_px - 1.0, 1.0)  # add one pixel's width, as for d_px
+
+
+def _measure_region(r: redness_mod.RawRegion, maps: redness_mod.ExcessMaps, h: np.ndarray | None,
+                    scale: float) -> Region:
+    ys, xs = np.nonzero(r.mask)
+    d_px, d_mm = _max_diameter(r.mask, h)
+    return Region(
+        kind=r.kind, area_px=int(round(len(ys) / scale**2)), area_mm2=_area_mm2(r.mask, h),
+        max_diameter_mm=round(d_mm, 2) if d_mm is not None else None,
+        mean_delta_a=round(r.mean_delta_a, 2), peak_delta_a=round(r.peak_delta_a, 2),
+        centroid_px=(int(round(xs.mean() / scale)), int(round(ys.mean() / scale))),
+        max_diameter_px=round(d_px / scale, 1), jnd_area_px=int(round(r.jnd_mask.sum() / scale**2)),
+        jnd_area_mm2=_area_mm2(r.jnd_mask, h), mean_delta_l=round(r.mean_delta_l, 2),
+        mean_delta_b=round(r.mean_delta_b, 2),
+    )
+
+
+def _total_redness(regions: tuple[Region, ...], mask: np.ndarray, jnd: np.ndarray,
+                   maps: redness_mod.ExcessMaps, h: np.ndarray | None, scale: float) -> Redness:
+    if not regions:
+        return Redness(area_mm2=0.0 if h is not None else None, area_px=0, mean_delta_a=0.0, peak_delta_a=0.0,
+                       jnd_area_mm2=0.0 if h is not None else None)
+    return Redness(
+        area_mm2=_area_mm2(mask, h), area_px=int(round(mask.sum() / scale**2)),
+        mean_delta_a=round(float(maps.delta_a[mask].mean()), 2),
+        peak_delta_a=round(max(r.peak_delta_a for r in regions), 2), regions=regions,
+        jnd_area_px=int(round(jnd.sum() / scale**2)), jnd_area_mm2=_area_mm2(jnd, h),
+    )
+
+
+def _measure_bump(b: bumps_mod.RawBump, h: np.ndarray | None, scale: float) -> Bump:
+    d_mm = None
+    if h is not None:
+        cx, cy = b.centre_xy
+        ends = to_plane_mm(h, np.array([[cx - b.diameter_px / 2, cy], [cx + b.diameter_px / 2, cy]]))
+        d_mm = round(float(np.linalg.norm(ends[1] - ends[0])), 2)
+    return Bump(diameter_mm=d_mm, diameter_px=round(b.diameter_px / scale, 1),
+                centroid_px=(int(round(b.centre_xy[0] / scale)), int(round(b.centre_xy[1] / scale))))
