@@ -38,6 +38,10 @@ class ExpectedCourse:
         high = float(np.interp(hours, h, [p[2] for p in self.points]))
         return low, high
 
+    def band(self, initial: float) -> list[dict[str, float]]:
+        """Chart rows ``{"day", "low", "high"}`` scaled to the first measurement ``initial``."""
+        return [{"day": h / 24.0, "low": low * initial, "high": high * initial} for h, low, high in self.points]
+
 
 EXPECTED_COURSES: dict[str, ExpectedCourse] = {
     "needle_redness": ExpectedCourse(

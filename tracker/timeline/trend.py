@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import Literal, Sequence
 
 import numpy as np
-from scipy import stats
 
 Direction = Literal["shrinking", "stable", "growing"]
 NoiseSource = Literal["repeats", "scatter", "default"]
@@ -130,6 +129,8 @@ def fit_trend(
     settings : TrendSettings
         Window, repeat grouping, noise default and clamps.
     """
+    from scipy import stats  # slow to import (seconds on a cold start); only needed here
+
     t = np.asarray(times_h, dtype=float)
     y = np.asarray(values, dtype=float)
     if t.shape != y.shape or t.ndim != 1:
