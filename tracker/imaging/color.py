@@ -109,7 +109,12 @@ def rgb_to_lab(rgb: np.ndarray, *, gains: np.ndarray | None = None) -> np.ndarra
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an (M, N, 3) RGB image, got shape {rgb.shape}")
     if gains is None:
-        srgb = rgb.astype(np.float32) * np.float32(1 / 255)
-    else:
-        srgb = linear_to_srgb(srgb_to_linear(rgb) * np.asarray(gains, dtype=np.float32))
+        gains = np.ones(3, np.float32)
+    # White balance is a per-channel map of 256 possible values: one table per channel
+    # (linearise, scale, clip, re-encode) instead of a power function per pixel.
+    levels = _SRGB_LUT[:, None] * np.asarray(gains, dtype=np.float32)[None, :]
+    table = linear_to_srgb(levels)  # (256, 3)
+    srgb = np.empty(rgb.shape, np.float32)
+    for c in range(3):
+        srgb[..., c] = table[rgb[..., c], c]
     return cv2.cvtColor(srgb, cv2.COLOR_RGB2Lab)

@@ -95,17 +95,18 @@ def _sharpness(rgb: np.ndarray, cal: Calibration | None) -> float:
 
 def _exposure_problems(rgb: np.ndarray, cal: Calibration | None, skin: np.ndarray) -> list[str]:
     problems: list[str] = []
-    region = rgb[skin] if skin.any() else rgb.reshape(-1, 3)
+    sub_rgb, sub_skin = rgb[::4, ::4], skin[::4, ::4]
+    region = sub_rgb[sub_skin] if sub_skin.any() else sub_rgb.reshape(-1, 3)
     clipped = (region.max(axis=1) >= 254).mean()
     if cal is not None and cal.white_linear is not None:
         if float(np.mean(cal.white_linear)) < WHITE_TOO_DARK:
             problems.append("too_dark")
     elif cal is not None and cal.white_linear is None:
         # the white margin is black (very dark) or clipped
-        bright = np.percentile(rgb, 99.5)
+        bright = np.percentile(sub_rgb, 99.5)
         problems.append("overexposed" if bright >= 254 else "too_dark")
     else:
-        if np.percentile(rgb.max(axis=2), 99) < 45:
+        if np.percentile(sub_rgb.max(axis=2), 99) < 45:
             problems.append("too_dark")
     if clipped > MAX_CLIPPED_FRACTION and "overexposed" not in problems:
         problems.append("overexposed")
