@@ -90,16 +90,20 @@ def _fmt(x: float | None, unit: str = "", digits: int = 0) -> str:
     return "unknown" if x is None else f"{x:.{digits}f}{unit}"
 
 
+def _days(hours: float) -> str:
+    return f"{hours / 24:.1f}".removesuffix(".0")
+
+
 def _facts(ev: Evidence, trend: TrendSummary, grade: int | None) -> dict[str, str]:
     latest = ev.latest
     f = latest.findings if latest else None
     t = ev.elapsed_hours
     known = ev.time_known
-    hours = _fmt(t, " h") if known else (f"at least {t:.0f} h" if t is not None else "unknown")
+    hours = "unknown" if t is None else f"{t:.0f} h" if known else f"≥{t:.0f} h"
     bumps = [d for d in (latest.bump_diameters_mm if latest else ()) if d is not None]
     return {
         "hours": hours,
-        "days": (_fmt(t / 24, "", 1) if known else f"at least {t / 24:.1f}") if t is not None else "unknown",
+        "days": "unknown" if t is None else _days(t) if known else f"at least {_days(t)}",
         "time_basis": {"since_injection": "since the injection", "since_first_photo": "since the first photo",
                        "order_only": "unknown (no capture times)"}[ev.timeline.mode],
         "erythema_mm2": _fmt(f["erythema"].area_mm2 if f else None, " mm²"),
@@ -108,8 +112,8 @@ def _facts(ev: Evidence, trend: TrendSummary, grade: int | None) -> dict[str, st
         "max_diameter_mm": _fmt(f["any"].max_diameter_mm if f else None, " mm", 1),
         "fda_grade": "none (no scale)" if grade is None else str(grade),
         "delta_a": _fmt(f["any"].mean_delta_a if f else None, "", 1),
-        "change_pct_per_day": _fmt(trend.area_change_per_day_pct, " %/day") if trend.area_change_per_day_pct
-        is not None else "unknown",
+        "change_pct_per_day": "unknown" if trend.area_change_per_day_pct is None
+        else f"{trend.area_change_per_day_pct:+.0f} %/day",
         "direction": trend.direction or "unknown",
         "intensity_direction": trend.intensity_direction or "unknown",
         "n_points": str(trend.n_points),
