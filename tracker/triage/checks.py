@@ -87,6 +87,9 @@ class GrowingParams:
     before_hours: float | None = None
     #: ``area``, ``intensity`` or ``either`` (larger or redder).
     measure: str = "either"
+    #: Only photos taken at least this long after the injection count for the trend
+    #: (e.g. a bruise may spread for its first two days, G2).
+    since_hours: float = 0.0
 
     def __post_init__(self) -> None:
         _check_kind(self.kind)
@@ -161,8 +164,9 @@ def check_present(ev: Evidence, p: PresentParams, unknown: IfTimeUnknown) -> Fac
 def check_growing(ev: Evidence, p: GrowingParams, unknown: IfTimeUnknown) -> Facts | None:
     if not (_present(ev, p.kind) and reached(ev, p.after_hours, unknown) and before(ev, p.before_hours)):
         return None
-    area = ev.area_trends[p.kind].direction == "growing"
-    redder = ev.intensity_trends[p.kind].direction == "growing"
+    area_trend, intensity_trend = ev.trends_since(p.kind, p.since_hours)
+    area = area_trend.direction == "growing"
+    redder = intensity_trend.direction == "growing"
     hit = {"area": area, "intensity": redder, "either": area or redder}[p.measure]
     if not hit:
         return None

@@ -73,6 +73,20 @@ class Evidence:
     intensity_trends: dict[str, Trend]
     symptoms: frozenset[str]
     notes: tuple[str, ...] = field(default=())
+    presence: PresenceSettings = PresenceSettings()
+    area_settings: TrendSettings = TrendSettings()
+    intensity_settings: TrendSettings = TrendSettings()
+
+    def trends_since(self, kind: str, hours: float) -> tuple[Trend, Trend]:
+        """Area and intensity trends of ``kind`` over the photos taken at least ``hours`` after the injection.
+
+        Photos without a time (order-only series) are all kept: leaving them out could hide growth.
+        """
+        if hours <= 0 or self.timeline.mode == "order_only":
+            return self.area_trends[kind], self.intensity_trends[kind]
+        later = tuple(o for o in self.observations if o.t_hours is not None and o.t_hours >= hours)
+        return _kind_trends(later, self.timeline, kind, self.presence, self.area_settings,
+                            self.intensity_settings)
 
     @property
     def latest(self) -> Observation | None:
@@ -165,4 +179,5 @@ def gather(
         area[kind], intensity[kind] = _kind_trends(
             observations, timeline, kind, presence, area_settings, intensity_settings
         )
-    return Evidence(timeline, observations, area, intensity, symptoms, tuple(notes))
+    return Evidence(timeline, observations, area, intensity, symptoms, tuple(notes), presence, area_settings,
+                    intensity_settings)
