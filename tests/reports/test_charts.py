@@ -78,7 +78,8 @@ def test_the_redness_metric_plots_unscaled_photos_as_diamonds_and_still_skips_un
     assert [v["value"] for v in layer_values(spec, line)] == [9.0, 7.5, 7.0, 10.5]
     points = [p for p in marks["point"] if p["encoding"]["y"].get("field") == "value"][0]
     assert points["encoding"]["shape"]["scale"]["range"] == ["circle", "diamond"]
-    assert points["encoding"]["y"]["title"].startswith("Mean redness Δa*")
+    assert points["encoding"]["y"]["title"] == "Mean Δa*"
+    assert spec["title"]["text"].startswith("Mean redness Δa*")
 
 
 def test_no_rows_give_an_empty_chart_not_an_error_and_a_bad_metric_is_refused():

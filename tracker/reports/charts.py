@@ -34,8 +34,9 @@ LEVEL_COLORS: dict[str, str] = {
 }
 METRIC_TITLES: dict[str, str] = {
     "area_mm2": "Red area (mm²)",
-    "mean_delta_a": "Mean redness Δa* (vs surrounding skin)",
+    "mean_delta_a": "Mean redness Δa* (how much redder than the surrounding skin)",
 }
+_AXIS_TITLES: dict[str, str] = {"area_mm2": "Area (mm²)", "mean_delta_a": "Mean Δa*"}
 _BAND_COLOR = "#66bb6a"
 _NOT_PLOTTED_COLOR = "#9e9e9e"
 
@@ -83,7 +84,7 @@ def trend_chart(rows: Iterable[Mapping[str, Any]], *, bands: Sequence[Mapping[st
         layers.append(_flag_layer(flags, x))
     if not layers:  # nothing at all: an empty frame with the right axes, not an error
         layers.append(alt.Chart(alt.Data(values=[])).mark_point().encode(
-            x=x, y=alt.Y("value:Q", title=METRIC_TITLES[metric])))
+            x=x, y=alt.Y("value:Q", title=_AXIS_TITLES[metric])))
     subtitle = _subtitle(bool(bands), bool(flags), not_plotted)
     title = alt.TitleParams(text=METRIC_TITLES[metric], anchor="start",
                             **({"subtitle": subtitle} if subtitle else {}))
@@ -155,7 +156,7 @@ def _band_layer(bands: Sequence[Mapping[str, float]], x: alt.X, y_scale: alt.Sca
                      for b in bands), key=lambda b: b["day"])
     return alt.Chart(alt.Data(values=values)).mark_area(color=_BAND_COLOR, opacity=0.22).encode(
         x=x,
-        y=alt.Y("low:Q", title=METRIC_TITLES[metric], scale=y_scale),
+        y=alt.Y("low:Q", title=_AXIS_TITLES[metric], scale=y_scale),
         y2="high:Q",
         tooltip=[alt.Tooltip("day:Q", title="Day", format=".1f"),
                  alt.Tooltip("low:Q", title="Expected from", format=".1f"),
@@ -175,7 +176,7 @@ def _measurement_layers(rows: list[dict], x: alt.X, y_scale: alt.Scale, metric: 
     if not rows:
         return []
     base = alt.Chart(alt.Data(values=rows))
-    y = alt.Y("value:Q", title=METRIC_TITLES[metric], scale=y_scale)
+    y = alt.Y("value:Q", title=_AXIS_TITLES[metric], scale=y_scale)
     line = base.mark_line(color="#37474f", strokeWidth=1.5).encode(x=x, y=y)
     color = alt.Color("level:N", title="Level",
                       scale=alt.Scale(domain=list(LEVEL_COLORS), range=list(LEVEL_COLORS.values())))
