@@ -19,7 +19,8 @@ from PIL import Image
 
 from tracker.errors import ImageTooLargeError, InvalidArgumentError, UnreadableImageError
 from tracker.imaging import load as load_module
-from tracker.imaging.load import MAX_PIXELS, LoadedPhoto, load_photo, parse_exif_datetime
+from tracker.imaging.exif import parse_exif_datetime
+from tracker.imaging.load import MAX_PIXELS, LoadedPhoto, load_photo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -372,11 +373,12 @@ def test_a_small_photo_is_never_enlarged():
     assert photo.rgb.shape == (60, 100, 3) and photo.scale == 1.0
 
 
-def test_band_reduction_equals_one_whole_image_reduction(monkeypatch):
-    rgb = smooth_noise(900, 300)
-    monkeypatch.setattr(load_module, "_BAND_PIXELS", 900 * 20)  # many bands, one partial
-    photo = load_photo(encode(rgb, "PNG"), max_side=300)
-    assert_array_equal(photo.rgb, np.asarray(Image.fromarray(rgb).reduce(3)))
+@pytest.mark.parametrize("height", [300, 301])  # the last band partial; the last row a partial box
+def test_band_reduction_equals_one_whole_image_reduction(monkeypatch, height):
+    rgba = np.dstack([smooth_noise(900, height), np.full((height, 900), 255, np.uint8)])
+    monkeypatch.setattr(load_module, "_BAND_PIXELS", 900 * 20)  # 18-row bands
+    reduced = load_module._convert_and_reduce_in_bands(Image.fromarray(rgba), 3)
+    assert_array_equal(reduced, np.asarray(Image.fromarray(rgba[..., :3]).reduce(3)))
 
 
 def test_a_reduced_16_bit_png_matches_the_reduced_8_bit_one():

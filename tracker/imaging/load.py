@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -31,6 +30,8 @@ import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from tracker.errors import ImageTooLargeError, InvalidArgumentError, UnreadableImageError
+from tracker.imaging import exif
+from tracker.imaging.sniff import decode_error, describe_unreadable
 
 __all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE", "LoadedPhoto", "load_photo"]
 
@@ -49,25 +50,7 @@ MIN_SIDE = 64
 
 # Reduce non-JPEG images in horizontal bands of about this many pixels, so
 # mode conversion and reduction never hold a second full-resolution copy.
-_BAND_PIXELS = 4_000_000
-
-# EXIF tags (CIPA DC-008-2023, "Exif 3.0"): Orientation in IFD0, capture time
-# and its UTC offset in the Exif sub-IFD.
-_TAG_ORIENTATION = 0x0112
-_TAG_EXIF_IFD = 0x8769
-_TAG_DATETIME_ORIGINAL = 0x9003
-_TAG_OFFSET_TIME_ORIGINAL = 0x9011
-_TAG_SUBSEC_TIME_ORIGINAL = 0x9291
-
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+_BAND_PIXELS = 1_000_000
 
 _setup_lock = threading.Lock()
 _setup_done = False
@@ -156,11 +139,12 @@ def load_photo(
     natural range (0-65535, 0-1) or, outside it, from their actual minimum-maximum.
 
     JPEGs are decoded with DCT-domain scaling at the smallest of 1/1, 1/2, 1/4,
-    1/8 whose result is still at least the target size [1]_ [2]_, then resized
-    with a Lanczos filter, so a 200 MP JPEG never exists at full resolution in
-    memory. Other formats are decoded at full resolution in their native mode
-    (about 3 bytes per pixel for RGB), then reduced band by band with an integer
-    box filter and a final Lanczos resize.
+    1/8 whose result is still at least the target size [1]_ [2]_, so a 200 MP
+    JPEG never exists at full resolution in memory. Other formats are decoded at
+    full resolution in their native mode (3 bytes per pixel for RGB; HEIF, PNG and
+    TIFF have no scaled decoding), then box-reduced band by band by an integer
+    factor. The last step to the exact size is area averaging (Pillow's BOX
+    filter), which cannot overshoot and so adds no halo along edges.
 
     The capture time is EXIF DateTimeOriginal only. DateTime (0x0132) is *not*
     used as a fallback: it is the last-modified time, which editing and
@@ -311,28 +295,28 @@ def _load_from_stream(stream: BinaryIO, display: str, max_side: int) -> LoadedPh
         try:
             # Pillow's TIFF loader applies the orientation itself during load()
             # and removes the tag; remember what the file said.
-            applied_by_loader = _orientation(im) if im.format == "TIFF" else 1
+            applied_by_loader = exif.orientation(im) if im.format == "TIFF" else 1
             if im.format in ("JPEG", "MPO") and target != declared:
                 im.draft("RGB", target)  # DCT-domain scaling at 1/2, 1/4 or 1/8 [1, 2]
             im.load()
-            pending = _orientation(im)  # what is still to apply after load()
-            taken_at = _taken_at(im)
+            pending = exif.orientation(im)  # what is still to apply after load()
+            taken_at = exif.taken_at(im)
             working = _to_working_rgb(im, target)
         except MemoryError:
             raise ImageTooLargeError(f"{display} is too large to decode on this computer") from None
         except Exception as exc:  # Pillow's decoders raise many types; none may escape
-            raise _decode_error(exc, head, display) from exc
+            raise decode_error(exc, head, display) from exc
         # pillow-heif applies the HEIF transforms on open and records the original value.
         heif_orientation = im.info.get("original_orientation")
         file_format = "JPEG" if im.format == "MPO" else str(im.format)
-    if pending in _TRANSPOSE:
-        working = working.transpose(_TRANSPOSE[pending])
+    if pending in exif.TRANSPOSE:
+        working = working.transpose(exif.TRANSPOSE[pending])
     if pending in (5, 6, 7, 8):
         declared = (declared[1], declared[0])
     rgb = np.ascontiguousarray(np.asarray(working, dtype=np.uint8))
     rgb.flags.writeable = False
     file_orientation = next(
-        (o for o in (heif_orientation, applied_by_loader, pending) if o in _TRANSPOSE), 1
+        (o for o in (heif_orientation, applied_by_loader, pending) if o in exif.TRANSPOSE), 1
     )
     return LoadedPhoto(
         rgb=rgb,
@@ -359,11 +343,11 @@ def _open_image(stream: BinaryIO, head: bytes, display: str) -> ImageFile.ImageF
             ) from None
         return im
     except UnidentifiedImageError:
-        raise UnreadableImageError(_describe_unreadable(head, display)) from None
+        raise UnreadableImageError(describe_unreadable(head, display)) from None
     except MemoryError:
         raise ImageTooLargeError(f"{display} is too large to open on this computer") from None
     except Exception as exc:  # plugins raise OSError, ValueError, SyntaxError, ...
-        raise _decode_error(exc, head, display) from exc
+        raise decode_error(exc, head, display) from exc
 
 
 def _open_without_pillow_bomb_check(stream: BinaryIO, head: bytes) -> ImageFile.ImageFile | None:
@@ -413,32 +397,39 @@ def _target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 
 
 def _to_working_rgb(im: Image.Image, target: tuple[int, int]) -> Image.Image:
-    """8-bit RGB at `target` size, never holding a second full-resolution copy."""
+    """8-bit RGB at `target` size, never holding a second full-resolution copy.
+
+    An integer box reduction brings the image within a factor of 2 of `target`;
+    Pillow's BOX filter (area averaging) does the rest. Area averaging, unlike
+    Lanczos, cannot overshoot, so it draws no faint red or dark halo along edges.
+    """
     # From the long sides: the short side's rounding must not halve the factor.
     factor = max(1, max(im.size) // max(target))
-    if im.mode == "RGB" and factor == 1:
-        reduced = im
+    if im.mode == "RGB":  # reduce() allocates only its (factor**2 times smaller) result
+        reduced = im.reduce(factor) if factor > 1 else im
     else:
-        reduced = _reduce_in_bands(im, factor)
+        reduced = Image.fromarray(_convert_and_reduce_in_bands(im, factor))
     if reduced.size != target:
-        reduced = reduced.resize(target, Image.Resampling.LANCZOS)
+        reduced = reduced.resize(target, Image.Resampling.BOX)
     return reduced
 
 
-def _reduce_in_bands(im: Image.Image, factor: int) -> Image.Image:
+def _convert_and_reduce_in_bands(im: Image.Image, factor: int) -> np.ndarray:
     """Convert to RGB and box-reduce by `factor`, one horizontal band at a time.
 
+    Converting the whole image first would hold a second full-resolution copy.
     Bands are a multiple of `factor` rows high, so the result equals one
-    ``reduce(factor)`` of the whole image.
+    ``Image.reduce(factor)`` of the converted image.
     """
     to_rgb = _band_converter(im)
     rows = factor * max(1, _BAND_PIXELS // (im.width * factor))
-    parts = []
+    out = np.empty((-(-im.height // factor), -(-im.width // factor), 3), np.uint8)
     for top in range(0, im.height, rows):
-        band = im.crop((0, top, im.width, min(top + rows, im.height)))
-        band_rgb = Image.fromarray(to_rgb(band))
-        parts.append(np.asarray(band_rgb.reduce(factor) if factor > 1 else band_rgb))
-    return Image.fromarray(np.concatenate(parts, axis=0))
+        band_rgb = to_rgb(im.crop((0, top, im.width, min(top + rows, im.height))))
+        if factor > 1:
+            band_rgb = np.asarray(Image.fromarray(band_rgb).reduce(factor))
+        out[top // factor : top // factor + band_rgb.shape[0]] = band_rgb
+    return out
 
 
 def _band_converter(im: Image.Image) -> Any:
@@ -483,174 +474,3 @@ def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
     return np.repeat(grey[..., np.newaxis], 3, axis=2)
 
 
-# -------------------------------------------------------------------------- metadata
-
-
-def _orientation(im: Image.Image) -> int:
-    """The EXIF orientation Pillow has not applied yet; 1 when none or invalid."""
-    try:
-        value = im.getexif().get(_TAG_ORIENTATION, 1)
-    except Exception:  # malformed EXIF must not stop a readable photo
-        return 1
-    return value if isinstance(value, int) and value in _TRANSPOSE else 1
-
-
-def _taken_at(im: Image.Image) -> datetime | None:
-    """EXIF DateTimeOriginal (+ SubSecTimeOriginal, OffsetTimeOriginal), or None."""
-    try:
-        exif_ifd = im.getexif().get_ifd(_TAG_EXIF_IFD)
-        stamp = exif_ifd.get(_TAG_DATETIME_ORIGINAL)
-        subsec = exif_ifd.get(_TAG_SUBSEC_TIME_ORIGINAL)
-        offset = exif_ifd.get(_TAG_OFFSET_TIME_ORIGINAL)
-    except Exception:  # malformed EXIF: the time is unknown, the photo still loads
-        return None
-    return parse_exif_datetime(stamp, subsec=subsec, offset=offset)
-
-
-_DATETIME_RE = re.compile(r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_OFFSET_RE = re.compile(r"([+-])(\d{2}):?(\d{2})")
-
-
-def parse_exif_datetime(value: object, *, subsec: object = None, offset: object = None) -> datetime | None:
-    """Parse an EXIF ``"YYYY:MM:DD HH:MM:SS"`` value; None when missing or malformed.
-
-    Parameters
-    ----------
-    value : str or bytes
-        DateTimeOriginal. A "-" date separator or "T" is tolerated (some apps write them).
-    subsec : str or bytes, optional
-        SubSecTimeOriginal: decimal digits of the fraction of a second.
-    offset : str or bytes, optional
-        OffsetTimeOriginal, ``"+HH:MM"``; makes the result timezone-aware.
-
-    Returns
-    -------
-    datetime or None
-    """
-    text = _exif_text(value)
-    match = _DATETIME_RE.match(text) if text else None
-    if match is None:
-        return None
-    try:
-        stamp = datetime(*(int(part) for part in match.groups()))
-    except ValueError:  # "0000:00:00 00:00:00", month 13, ...
-        return None
-    digits = _exif_text(subsec)
-    if digits.isdigit():
-        stamp = stamp.replace(microsecond=int(digits[:6].ljust(6, "0")))
-    zone = _OFFSET_RE.fullmatch(_exif_text(offset))
-    if zone:
-        sign = -1 if zone.group(1) == "-" else 1
-        delta = timedelta(hours=int(zone.group(2)), minutes=int(zone.group(3)))
-        if delta < timedelta(hours=24):
-            stamp = stamp.replace(tzinfo=timezone(sign * delta))
-    return stamp
-
-
-def _exif_text(value: object) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("ascii", errors="replace")
-    return value.strip("\x00 ").strip() if isinstance(value, str) else ""
-
-
-# ---------------------------------------------------------------- what is it instead?
-
-
-def _decode_error(exc: BaseException, head: bytes, display: str) -> UnreadableImageError:
-    text = str(exc).lower()
-    if isinstance(exc, EOFError) or any(
-        clue in text for clue in ("truncated", "end of file", "unexpected end")
-    ):
-        return UnreadableImageError(
-            f"{display} is incomplete (the file was cut off during upload); please upload it again"
-        )
-    kind = _image_kind(head)
-    what = f"{display} is a {kind} image but" if kind else f"{display}"
-    return UnreadableImageError(
-        f"{what} could not be read as an image (it may be damaged); please upload it again, "
-        "or export it from the phone's gallery as JPEG"
-    )
-
-
-_NOT_A_PHOTO = (
-    (b"%PDF", "is a PDF document, not a photo. Please upload the photo itself (JPEG, PNG or HEIC)"),
-    (b"PK\x03\x04", "is a ZIP archive (or an Office document), not a photo"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an Office document, not a photo"),
-    (b"\x1f\x8b", "is a compressed (gzip) archive, not a photo"),
-    (b"Rar!\x1a\x07", "is a RAR archive, not a photo"),
-    (b"7z\xbc\xaf\x27\x1c", "is a 7-Zip archive, not a photo"),
-    (b"\x1aE\xdf\xa3", "is a video (WebM/MKV), not a photo. Please upload a still photo"),
-    (b"ID3", "is an audio file (MP3), not a photo"),
-    (b"OggS", "is an audio or video file (Ogg), not a photo"),
-    (b"MZ", "is a program (Windows executable), not a photo"),
-    (b"\x7fELF", "is a program, not a photo"),
-)
-_IMAGE_MAGIC = (
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"GIF8", "GIF"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"BM", "BMP"),
-)
-_IMAGE_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"mif2", b"avif"}
-_QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
-
-
-def _image_kind(head: bytes) -> str | None:
-    """Which image format the magic bytes announce, if any."""
-    for magic, kind in _IMAGE_MAGIC:
-        if head.startswith(magic):
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP"
-    if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
-        return "AVIF" if head[8:12] == b"avif" else "HEIC"
-    return None
-
-
-def _describe_unreadable(head: bytes, display: str) -> str:
-    """A message saying what the bytes are, for data Pillow cannot identify."""
-    for magic, what in _NOT_A_PHOTO:
-        if head.startswith(magic):
-            return f"{display} {what}"
-    if head[:4] == b"RIFF" and head[8:12] in (b"AVI ", b"WAVE"):
-        kind = "a video (AVI)" if head[8:12] == b"AVI " else "an audio file (WAV)"
-        return f"{display} is {kind}, not a photo"
-    if (head[4:8] == b"ftyp" and head[8:12] not in _IMAGE_BRANDS) or head[4:8] in _QUICKTIME_ATOMS:
-        return f"{display} is a video (MP4/MOV), not a photo. Please upload a still photo"
-    kind = _image_kind(head)
-    if kind:
-        return (
-            f"{display} is a {kind} image but could not be read: it is damaged or was cut off "
-            "during upload; please upload it again"
-        )
-    markup = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if markup.startswith((b"<!doctype html", b"<html")) or any(
-        tag in markup[:1024] for tag in (b"<html", b"<head", b"<body")
-    ):
-        return (
-            f"{display} is a web page (HTML), not a photo. Save the image itself "
-            "(press and hold or right-click the photo, then 'Save image'), not the page"
-        )
-    if b"<svg" in markup[:1024]:
-        return f"{display} is a vector drawing (SVG), not a photo"
-    if _looks_like_text(head):
-        return f"{display} is a plain text file, not a photo"
-    return (
-        f"{display} could not be read as an image (it may be damaged, or be in a format this tool "
-        "does not read). Please upload a JPEG, PNG or HEIC photo"
-    )
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if not head or b"\x00" in head:
-        return False
-    try:
-        decoded = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
-            return False
-        decoded = head[: exc.start].decode("utf-8")
-    printable = sum(ch.isprintable() or ch in "\r\n\t\f" for ch in decoded)
-    return printable >= 0.95 * max(1, len(decoded))
