@@ -84,7 +84,7 @@ def sample_report():
     for i, (hours, area, delta_a, problems, level) in enumerate(series):
         taken_at = injected_at + timedelta(hours=hours)
         regions = [Region(kind="erythema", area_px=9000, area_mm2=area,
-                          max_diameter_mm=None if area is None else round(area ** 0.5 * 1.3, 1),
+                          max_diameter_mm=None if area is None else 31.0 if i == 5 else round(area ** 0.5 * 1.3, 1),
                           mean_delta_a=delta_a, centroid_px=(100, 100), peak_delta_a=delta_a * 1.5)]
         if i == 3:
             regions.append(Region(kind="bruise", area_px=100, area_mm2=3.0, max_diameter_mm=2.1,
@@ -99,16 +99,17 @@ def sample_report():
         rows.append(ReportRow(taken_at=taken_at, hours_since_injection=float(hours),
                               measurement=measurement.to_dict(),
                               overlay_jpeg=b"not a jpeg" if i == 4 else overlay(30 + 5 * i),
-                              level=level, fda_grade=0 if level else None))
+                              level=level))
     assessment = {
         "level": "contact",
         "reasons": [
             {"rule": "redness-growing", "text": "The red area has grown over the last photos.",
-             "clinician_text": "Area +54 % over 48 h.", "source": "G5"},
+             "clinician_text": "Area +54 % over 48 h.", "source": "G5", "level": "contact"},
             {"rule": "redness-persistent", "text": "Redness is still there after 48 hours.",
              "clinician_text": "Erythema present at 122 h.", "source": "G4, G7"},
         ],
         "fda_grade": 1,
+        "max_diameter_mm": 31.0,
         "trend": {"area_change_per_day_pct": 27.0, "direction": "growing"},
     }
     return ReportInput(

@@ -32,7 +32,8 @@ def test_values_round_trip_with_units_kinds_and_problems(sample_report):
     assert first["algorithm_version"] and first["file"] == "day00.jpg"
     assert unscaled["area_mm2"] == "" and unscaled["max_diameter_mm"] == "" and unscaled["problems"] == "no_card"
     assert mixed["kinds"] == "erythema;bruise" and mixed["n_regions"] == "2"
-    assert float(mixed["max_diameter_mm"]) == 9.4
+    assert float(mixed["max_diameter_mm"]) == 9.4 and mixed["fda_grade"] == "0"
+    assert rows[5]["fda_grade"] == "1" and unscaled["fda_grade"] == "" and blurry["fda_grade"] == ""
     assert blurry["usable"] == "false" and blurry["level"] == ""
 
 

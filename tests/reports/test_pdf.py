@@ -34,21 +34,25 @@ def test_the_report_shows_patient_treatment_level_reasons_and_guidance_points(re
     assert "Jane Ø. Łukasiewicz (P-0042)" in text and "Clinique Élysée" in text
     assert "2026-11-02 10:00" in text and "Botox" in text and "glabella" in text
     assert "CONTACT" in text and "Contact the injecting provider" in text
-    assert "[G5] The red area has grown over the last photos." in text
+    assert "[G5 · contact] The red area has grown over the last photos." in text
+    assert "[G4, G7] Redness is still there after 48 hours." in text
     assert "Area +54 % over 48 h." in text and "rule: redness-growing" in text
     for point in ("G4", "G5", "G7"):
         assert f"{point} " in text
-    assert "+27 % per day (growing)" in text and "(largest diameter): 1." in text
+    assert "+27 % per day (growing)" in text
+    assert "FDA local-reaction grade: 1 (largest diameter 31.0 mm)." in text
     assert "Mild tenderness at rest since day 4." in text
 
 
 def test_the_measurement_table_lists_each_photo_with_its_figures(report_bytes, pdf_text):
     lines = "\n".join(pdf_text(report_bytes, layout=True)).splitlines()
-    table = {line.split()[0]: line.split() for line in lines if line.strip()[:3] in {"0.1", "2.1", "3.1", "4.1"}}
+    table = {line.split()[0]: line.split() for line in lines
+             if line.strip()[:3] in {"0.1", "2.1", "3.1", "4.1", "5.1"}}
     assert table["3.1"] == ["3.1", "2026-11-05", "12:00", "52.0", "8.0", "12.0", "9.4", "0", "usable"]
     assert table["2.1"] == ["2.1", "2026-11-04", "12:00", "–", "7.0", "10.5", "erythema", "–", "–",
                             "usable:", "no", "card"]
-    assert table["4.1"][-3:] == ["NOT", "usable:", "blurry"]
+    assert table["4.1"][-4:] == ["–", "NOT", "usable:", "blurry"]  # no FDA grade for an unusable photo
+    assert table["5.1"][-3:] == ["31.0", "1", "usable"]  # 31 mm is FDA grade 1 (triage.fda)
     assert any("erythema," in line for line in lines) and any("bruise" in line for line in lines)
     text = flat(" ".join(lines))
     assert "Max diam." in text and "grade" in text and "Day 5.1" in text  # thumbnail caption

@@ -18,7 +18,7 @@ from tracker.reports.model import ReportRow, photo_figures
 COLUMNS = (
     "taken_at", "hours_since_injection", "days_since_injection", "usable", "problems",
     "area_mm2", "area_px", "mean_delta_a", "peak_delta_a", "n_regions", "kinds",
-    "max_diameter_mm", "bumps", "level", "algorithm_version", "file",
+    "max_diameter_mm", "fda_grade", "bumps", "level", "algorithm_version", "file",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

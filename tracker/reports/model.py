@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tracker.triage.fda import fda_grade
+
 #: Printed at the foot of every report page.
 DISCLAIMER = ("This report is not a diagnosis. It compares measurements with the expected course after "
               "injection; clinical judgement decides.")
@@ -38,8 +40,8 @@ class TreatmentInfo:
 class ReportRow:
     """One photo of the series.
 
-    ``level`` and ``fda_grade`` are the triage results as of this photo, when the
-    service has them (the report does not grade photos itself); ``None`` prints as "–".
+    ``level`` is the triage level as of this photo, when the service has it
+    (the report does not assess photos itself); ``None`` prints as "–".
     """
 
     taken_at: datetime | None
@@ -47,7 +49,6 @@ class ReportRow:
     measurement: dict[str, Any]
     overlay_jpeg: bytes | None = None
     level: str | None = None
-    fda_grade: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,21 +76,24 @@ def photo_figures(row: ReportRow) -> dict[str, Any]:
 
     Keys: ``days_since_injection``, ``usable``, ``problems`` (tuple), ``area_mm2``,
     ``area_px``, ``mean_delta_a``, ``peak_delta_a``, ``n_regions``, ``kinds``
-    (tuple, largest region first), ``max_diameter_mm``, ``bumps`` (count),
-    ``algorithm_version``, ``file``.
+    (tuple, largest region first), ``max_diameter_mm`` (largest over all regions),
+    ``fda_grade`` (triage's FDA 2007 grade of that diameter; ``None`` for an
+    unusable or unscaled photo), ``bumps`` (count), ``algorithm_version``, ``file``.
     """
     m = row.measurement
     quality = m.get("quality") or {}
     redness = m.get("redness") or {}
     regions = sorted(redness.get("regions") or (), key=lambda r: r.get("area_px", 0), reverse=True)
     diameters = [r["max_diameter_mm"] for r in regions if r.get("max_diameter_mm") is not None]
+    max_diameter_mm = max(diameters, default=None)
+    usable = bool(quality.get("usable", False))
     hours = row.hours_since_injection
     if hours is None:
         hours = m.get("hours_since_injection")
     return {
         "hours_since_injection": hours,
         "days_since_injection": None if hours is None else hours / 24.0,
-        "usable": bool(quality.get("usable", False)),
+        "usable": usable,
         "problems": tuple(quality.get("problems") or ()),
         "area_mm2": redness.get("area_mm2"),
         "area_px": redness.get("area_px"),
@@ -97,7 +101,8 @@ def photo_figures(row: ReportRow) -> dict[str, Any]:
         "peak_delta_a": redness.get("peak_delta_a"),
         "n_regions": len(regions),
         "kinds": tuple(dict.fromkeys(r.get("kind", "?") for r in regions)),
-        "max_diameter_mm": max(diameters, default=None),
+        "max_diameter_mm": max_diameter_mm,
+        "fda_grade": fda_grade(max_diameter_mm) if usable else None,
         "bumps": len(m.get("bumps") or ()),
         "algorithm_version": m.get("algorithm_version"),
         "file": m.get("file"),

@@ -132,13 +132,15 @@ def _trend_sentence(assessment: dict[str, Any]) -> str:
     else:
         parts.append("Trend: not enough comparable photos yet.")
     grade = assessment.get("fda_grade")
-    parts.append(f"FDA local-reaction grade (largest diameter): {_DASH if grade is None else grade}.")
+    diameter = assessment.get("max_diameter_mm")
+    size = f" (largest diameter {diameter:.1f} mm)" if diameter is not None else ""
+    parts.append(f"FDA local-reaction grade: {_DASH if grade is None else grade}{size}.")
     return " ".join(parts)
 
 
 def _reason(pdf: TrackerPDF, reason: dict[str, Any]) -> None:
-    source = reason.get("source")
-    tag = f"[{source}] " if source else ""
+    tag = " \u00b7 ".join(str(x) for x in (reason.get("source"), reason.get("level")) if x)
+    tag = f"[{tag}] " if tag else ""
     pdf.set_x(pdf.l_margin + 3)
     pdf.set_font(pdf.family, size=10)
     pdf.multi_cell(0, 5, f"\u2022 {tag}{reason.get('text', '')}", new_x="LMARGIN", new_y="NEXT")
@@ -215,7 +217,7 @@ def _table_cells(row: ReportRow) -> list[str]:
     return [
         _fmt_num(day), _fmt_dt(row.taken_at), _fmt_num(f["area_mm2"]), _fmt_num(f["mean_delta_a"]),
         _fmt_num(f["peak_delta_a"]), ", ".join(f["kinds"]) or "none", _fmt_num(f["max_diameter_mm"]),
-        _DASH if row.fda_grade is None else str(row.fda_grade), quality,
+        _DASH if f["fda_grade"] is None else str(f["fda_grade"]), quality,
     ]
 
 
