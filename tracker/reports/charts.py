@@ -134,6 +134,12 @@ def _split_rows(rows: Iterable[Mapping[str, Any]], metric: str) -> tuple[list[di
     return plotted, not_plotted
 
 
+def _level_color() -> alt.Color:
+    """Colour by assessment level, with the same fixed colours in every chart and legend."""
+    return alt.Color("level:N", title="Level",
+                     scale=alt.Scale(domain=list(LEVEL_COLORS), range=list(LEVEL_COLORS.values())))
+
+
 def _tooltip() -> list[alt.Tooltip]:
     return [
         alt.Tooltip("day:Q", title="Day", format=".1f"),
@@ -178,9 +184,7 @@ def _measurement_layers(rows: list[dict], x: alt.X, y_scale: alt.Scale, metric: 
     base = alt.Chart(alt.Data(values=rows))
     y = alt.Y("value:Q", title=_AXIS_TITLES[metric], scale=y_scale)
     line = base.mark_line(color="#37474f", strokeWidth=1.5).encode(x=x, y=y)
-    color = alt.Color("level:N", title="Level",
-                      scale=alt.Scale(domain=list(LEVEL_COLORS), range=list(LEVEL_COLORS.values())))
-    encoding: dict[str, Any] = {"x": x, "y": y, "color": color, "tooltip": _tooltip()}
+    encoding: dict[str, Any] = {"x": x, "y": y, "color": _level_color(), "tooltip": _tooltip()}
     if any(r["photo"] != "scaled" for r in rows):
         encoding["shape"] = alt.Shape("photo:N", title="Photo",
                                       scale=alt.Scale(domain=["scaled", "unscaled (no card)"],
@@ -196,8 +200,7 @@ def _flag_layer(flags: Sequence[Mapping[str, Any]], x: alt.X) -> alt.Chart:
     ).encode(
         x=x,
         y=alt.value(6),
-        color=alt.Color("level:N", title="Level",
-                        scale=alt.Scale(domain=list(LEVEL_COLORS), range=list(LEVEL_COLORS.values()))),
+        color=_level_color(),
         tooltip=[alt.Tooltip("day:Q", title="Flag on day", format=".1f"), alt.Tooltip("level:N", title="Level")],
     )
 
