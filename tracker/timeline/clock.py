@@ -146,15 +146,17 @@ def _place_without_injection_time(
         if no_injection_time:
             notes.append("The injection date and time were not given, so hours since injection are unknown.")
         return [], "order_only"
+    timed = [(i, m) for i, m, _ in rows if m.taken_at is not None]
+    all_timed = bool(timed) and len(timed) == len(rows)
     if no_injection_time:
         notes.append(
-            "The injection date and time were not given, so hours since injection are unknown; "
-            "times are counted from the first photo, which is at least that long after the injection."
+            "The injection date and time were not given, so hours since injection are unknown"
+            + ("; times are counted from the first photo, which is at least that long after the injection."
+               if all_timed else ".")
         )
     else:
         notes.append("Some photos have no capture time, so hours since injection are unknown for them.")
-    timed = [(i, m) for i, m, _ in rows if m.taken_at is not None]
-    if timed and len(timed) == len(rows):
+    if all_timed:
         first = min((m.taken_at for _, m in timed), key=lambda t: t.replace(tzinfo=None))
         placed = [PlacedPhoto(m, i, None, max(hours_between(first, m.taken_at)[0], 0.0)) for i, m in timed]
         return placed, "since_first_photo"
