@@ -31,6 +31,7 @@ PROBLEM_ADVICE: dict[str, str] = {
     "no_card": "The reference card was not found, so sizes cannot be given in millimetres. Put the card flat on the skin next to the site, fully in view, and retake it.",
     "card_too_small": "The card is too small in the photo. Hold the phone closer (15 to 25 cm) so the card is bigger.",
     "card_too_oblique": "The phone was tilted too much. Hold it parallel to the skin, straight above the site.",
+    "white_clipped": "The white card is so bright that colours could not be calibrated on it. Avoid direct light or flash on the card.",
     "not_skin": "We could not find enough skin in this photo. Make sure the injection site fills most of the photo.",
     "low_resolution": "The photo is too small to measure. Use the phone camera's full resolution.",
 }

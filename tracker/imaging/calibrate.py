@@ -47,6 +47,7 @@ class Calibration:
     tilt_deg: float
     marker_mm: float
     white_linear: np.ndarray | None  # (3,) linear RGB of the white margin, None if not measurable
+    white_status: str  # "ok", "clipped" (too bright to calibrate), "dark", or "hidden" (out of frame)
     edge_sharpness: float  # gradient / contrast across the marker's edges (1/px)
 
 
@@ -98,9 +99,10 @@ def find_card(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibration | None
     px_per_mm = float(1.0 / np.sqrt(abs(np.linalg.det(jac))))
     sv = np.linalg.svd(np.linalg.inv(jac), compute_uv=False)
     tilt = float(np.degrees(np.arccos(np.clip(sv[1] / sv[0], 0.0, 1.0))))
+    white, status = _white_reference(rgb, h, s)
     return Calibration(
         marker_id=marker_id, corners_px=quad, homography=h, px_per_mm=px_per_mm, tilt_deg=tilt,
-        marker_mm=s, white_linear=_white_reference(rgb, h, s), edge_sharpness=_edge_sharpness(grey, quad),
+        marker_mm=s, white_linear=white, white_status=status, edge_sharpness=_edge_sharpness(grey, quad),
     )
 
 
@@ -144,7 +146,7 @@ def card_polygon_px(cal: Calibration, *, extra_mm: float = 1.5) -> np.ndarray:
     return to_plane_mm(np.linalg.inv(cal.homography), square).astype(np.float32)
 
 
-def _white_reference(rgb: np.ndarray, h: np.ndarray, s: float) -> np.ndarray | None:
+def _white_reference(rgb: np.ndarray, h: np.ndarray, s: float) -> tuple[np.ndarray | None, str]:
     """Robust linear RGB of the card's white margin (a band 0.6-2.4 mm outside the marker).
 
     The brightest half of the samples is kept (median of the upper half of
@@ -158,16 +160,18 @@ def _white_reference(rgb: np.ndarray, h: np.ndarray, s: float) -> np.ndarray | N
     hgt, wid = rgb.shape[:2]
     inside = (px[:, 0] >= 0) & (px[:, 0] < wid - 1) & (px[:, 1] >= 0) & (px[:, 1] < hgt - 1)
     if inside.sum() < 0.5 * len(px):
-        return None
+        return None, "hidden"
     xs = np.round(px[inside, 0]).astype(int)
     ys = np.round(px[inside, 1]).astype(int)
     lin = srgb_to_linear(rgb[ys, xs])
     lum = lin @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
     top = lin[lum >= np.median(lum)]
     white = np.median(top, axis=0)
-    if np.any(white <= 0.02) or np.any(white >= 0.995):
-        return None  # black or clipped: not a usable white reference
-    return white.astype(np.float64)
+    if np.any(white >= 0.99):
+        return None, "clipped"
+    if np.any(white <= 0.02):
+        return None, "dark"
+    return white.astype(np.float64), "ok"
 
 
 def _edge_sharpness(grey: np.ndarray, quad: np.ndarray) -> float:

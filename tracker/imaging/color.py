@@ -118,3 +118,44 @@ def rgb_to_lab(rgb: np.ndarray, *, gains: np.ndarray | None = None) -> np.ndarra
     for c in range(3):
         srgb[..., c] = table[rgb[..., c], c]
     return cv2.cvtColor(srgb, cv2.COLOR_RGB2Lab)
+
+
+def haemoglobin_index(rgb: np.ndarray) -> np.ndarray:
+    """Log-ratio erythema (haemoglobin) index in optical density: ln(R_lin) - ln(G_lin).
+
+    Haemoglobin absorbs green far more than red, so its optical density raises
+    OD_G - OD_R = ln(R/G) in proportion to its concentration (Beer-Lambert;
+    Dawson et al. 1980, Diffey et al. 1984). Two properties make it the
+    segmentation map here:
+
+    - it is *linear* in the chromophore, so the half-maximum contour of its excess
+      is the half-maximum contour of the extra blood, whatever the skin tone,
+      whereas a* bends (cube-root compression in CIELAB) and puts the border too
+      far in on light skin and too far out on darker skin;
+    - its excess over the surrounding skin is invariant to per-channel illuminant
+      gains and exposure (they add the same constant to skin and lesion), so it
+      does not even need the card's white balance.
+
+    Parameters
+    ----------
+    rgb : (M, N, 3) uint8 ndarray
+        sRGB.
+
+    Returns
+    -------
+    index : (M, N) float32 ndarray
+
+    References
+    ----------
+    .. [1] Dawson J.B. et al., "A theoretical and experimental study of light
+           absorption and scattering by in vivo skin", Phys Med Biol 25 (1980).
+    .. [2] Diffey B.L., Oliver R.J., Farr P.M., "A portable instrument for
+           quantifying erythema induced by ultraviolet radiation", Br J Dermatol 111 (1984).
+    """
+    if rgb.dtype != np.uint8 or rgb.ndim != 3:
+        raise TypeError(f"haemoglobin_index expects (M, N, 3) uint8 sRGB, got {rgb.dtype} {rgb.shape}")
+    return _LOG_LUT[rgb[..., 0]] - _LOG_LUT[rgb[..., 1]]
+
+
+# ln of linear light per 8-bit code; code 0 is floored at half a code's light to stay finite.
+_LOG_LUT = np.log(np.maximum(_SRGB_LUT, _SRGB_LUT[1] / 2)).astype(np.float32)

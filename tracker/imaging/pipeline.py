@@ -21,7 +21,7 @@ from tracker.imaging import redness as redness_mod
 from tracker.imaging.calibrate import (
     MAX_TILT_DEG, MIN_PX_PER_MM, card_polygon_px, find_card, pixel_area_mm2, to_plane_mm,
 )
-from tracker.imaging.color import rgb_to_lab, white_balance_gains
+from tracker.imaging.color import haemoglobin_index, rgb_to_lab, white_balance_gains
 from tracker.imaging.load import LoadedPhoto, load_photo
 from tracker.imaging.quality import assess_quality
 from tracker.imaging.skin import glare_mask, hair_mask, skin_mask
@@ -110,14 +110,14 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnaly
     scaled = cal is not None and original_ppm >= MIN_PX_PER_MM and cal.tilt_deg <= MAX_TILT_DEG
 
     skin = skin_mask(lab, px_per_mm=ppm)
-    glare = glare_mask(rgb, lab)
     card_poly = card_polygon_px(cal) if cal is not None else None
+    if card_poly is not None:
+        card = np.zeros(skin.shape, np.uint8)
+        cv2.fillPoly(card, [np.round(card_poly).astype(np.int32)], 1)
+        skin &= ~card.astype(bool)
+    glare = glare_mask(rgb, lab)
     quality = assess_quality(rgb, cal=cal, skin=skin, glare=glare, original_px_per_mm=original_ppm)
     valid = skin & ~glare & ~hair_mask(lab[..., 0], px_per_mm=ppm)
-    if card_poly is not None:
-        card = np.zeros(valid.shape, np.uint8)
-        cv2.fillPoly(card, [np.round(card_poly).astype(np.int32)], 1)
-        valid &= ~card.astype(bool)
 
     h = cal.homography if scaled else None
     scale_info = Scale(
@@ -131,7 +131,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnaly
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
         return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale)
 
-    maps = redness_mod.excess_maps(lab, valid, px_per_mm=ppm)
+    maps = redness_mod.excess_maps(lab, haemoglobin_index(rgb), valid, px_per_mm=ppm)
     raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,

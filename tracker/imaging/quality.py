@@ -101,10 +101,10 @@ def _exposure_problems(rgb: np.ndarray, cal: Calibration | None, skin: np.ndarra
     if cal is not None and cal.white_linear is not None:
         if float(np.mean(cal.white_linear)) < WHITE_TOO_DARK:
             problems.append("too_dark")
-    elif cal is not None and cal.white_linear is None:
-        # the white margin is black (very dark) or clipped
-        bright = np.percentile(sub_rgb, 99.5)
-        problems.append("overexposed" if bright >= 254 else "too_dark")
+    elif cal is not None and cal.white_status == "dark":
+        problems.append("too_dark")
+    elif cal is not None and cal.white_status == "clipped":
+        problems.append("white_clipped")
     else:
         if np.percentile(sub_rgb.max(axis=2), 99) < 45:
             problems.append("too_dark")

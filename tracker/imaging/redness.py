@@ -38,6 +38,8 @@ from tracker.imaging.color import JND_LAB
 
 #: Seeds must exceed this many noise σ of Δa* (and one JND).
 SEED_SIGMA = 4.0
+#: Percentile of the seed's haemoglobin index taken as its peak (robust to single noisy pixels).
+PEAK_PERCENTILE = 98.0
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
 #: Smallest region without a scale, working pixels.
@@ -51,8 +53,10 @@ class ExcessMaps:
     delta_l: np.ndarray  # (M, N) float32
     delta_a: np.ndarray
     delta_b: np.ndarray
+    delta_hb: np.ndarray  # excess haemoglobin index (optical density), the segmentation map
     sigma_a: float  # robust noise σ of Δa* over skin
     sigma_l: float
+    sigma_hb: float
     baseline_lab: np.ndarray  # (3,) median skin colour (L*, a*, b*)
 
 
@@ -76,75 +80,87 @@ def _design(xs: np.ndarray, ys: np.ndarray, shape: tuple[int, int], order: int) 
     return np.stack(cols, axis=1).astype(np.float64)
 
 
-def skin_baseline(lab: np.ndarray, skin: np.ndarray, *, order: int = 2, step: int = 6,
-                  iterations: int = 4) -> np.ndarray:
-    """Robust polynomial surface of the skin's L*, a*, b* (sigma-clipped least squares).
+def skin_baseline(stack: np.ndarray, skin: np.ndarray, *, clip_high: tuple[int, ...] = (1, 3), order: int = 2,
+                  step: int = 6, iterations: int = 4) -> np.ndarray:
+    """Robust polynomial surface of the skin's colour channels (sigma-clipped least squares).
 
     Parameters
     ----------
-    lab : (M, N, 3) float32 ndarray
+    stack : (M, N, C) float32 ndarray
+        Channels to model, e.g. L*, a*, b* and the haemoglobin index.
     skin : (M, N) bool ndarray
         Pixels that may be skin.
+    clip_high : tuple of int
+        Channels in which lesions are *higher* than skin: points above +2σ there are dropped,
+        so red patches never pull the baseline up.
     order : int
         Polynomial order in x and y (2: shading gradients and curvature, not lesions).
     step : int
         Subsampling step of the fit (the surface is smooth; every pixel is not needed).
     iterations : int
-        Rounds of clipping: points redder (Δa* > 2σ), or outside ±3σ in any channel, are dropped.
+        Rounds of clipping; points outside ±3σ in any channel are dropped too.
 
     Returns
     -------
-    baseline : (M, N, 3) float32 ndarray
+    baseline : (M, N, C) float32 ndarray
     """
     ys, xs = np.nonzero(skin[::step, ::step])
     ys, xs = ys * step, xs * step
+    channels = stack.shape[2]
     if len(ys) < 50:
-        flat = np.median(lab[skin], axis=0) if skin.any() else np.median(lab.reshape(-1, 3), axis=0)
-        return np.broadcast_to(flat.astype(np.float32), lab.shape).copy()
-    values = lab[ys, xs].astype(np.float64)
-    design = _design(xs.astype(np.float64), ys.astype(np.float64), lab.shape[:2], order)
+        flat = np.median(stack[skin], axis=0) if skin.any() else np.median(stack.reshape(-1, channels), axis=0)
+        return np.broadcast_to(flat.astype(np.float32), stack.shape).copy()
+    values = stack[ys, xs].astype(np.float64)
+    design = _design(xs.astype(np.float64), ys.astype(np.float64), stack.shape[:2], order)
     keep = np.ones(len(ys), bool)
-    coef = np.zeros((design.shape[1], 3))
+    coef = np.zeros((design.shape[1], channels))
     for _ in range(iterations):
         coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
         resid = values - design @ coef
         sigma = 1.4826 * np.median(np.abs(resid[keep] - np.median(resid[keep], axis=0)), axis=0) + 1e-6
-        keep = np.all(np.abs(resid) <= 3 * sigma, axis=1) & (resid[:, 1] <= 2 * sigma[1])
-        if keep.sum() < design.shape[1] * 10:
+        new_keep = np.all(np.abs(resid) <= 3 * sigma, axis=1)
+        for c in clip_high:
+            new_keep &= resid[:, c] <= 2 * sigma[c]
+        if new_keep.sum() < design.shape[1] * 10:
             break
-    hgt, wid = lab.shape[:2]
+        keep = new_keep
+    hgt, wid = stack.shape[:2]
     # evaluate on a coarse grid and upsample: the surface is smooth
     gy, gx = np.mgrid[0:hgt:8, 0:wid:8]
     coarse = (_design(gx.ravel().astype(float), gy.ravel().astype(float), (hgt, wid), order) @ coef)
-    coarse = coarse.reshape(gy.shape + (3,)).astype(np.float32)
-    return cv2.resize(coarse, (wid, hgt), interpolation=cv2.INTER_LINEAR)
+    coarse = coarse.reshape(gy.shape + (channels,)).astype(np.float32)
+    out = cv2.resize(coarse, (wid, hgt), interpolation=cv2.INTER_LINEAR)
+    return out.reshape(hgt, wid, channels)
 
 
-def excess_maps(lab: np.ndarray, skin: np.ndarray, *, px_per_mm: float | None) -> ExcessMaps:
-    """ΔL*, Δa*, Δb* over the skin baseline, smoothed at about 0.25 mm, with the noise of Δa*.
+def excess_maps(lab: np.ndarray, hb_index: np.ndarray, skin: np.ndarray, *, px_per_mm: float | None) -> ExcessMaps:
+    """Excess over the skin baseline, smoothed at about 0.25 mm, with the noise of each map.
 
     Parameters
     ----------
     lab : (M, N, 3) float32 ndarray
+        CIELAB (white-balanced when the card was found).
+    hb_index : (M, N) float32 ndarray
+        Haemoglobin index, see :func:`tracker.imaging.color.haemoglobin_index`.
     skin : (M, N) bool ndarray
     px_per_mm : float or None
         Working pixels per millimetre; without a scale the smoothing is 2 px.
     """
-    baseline = skin_baseline(lab, skin)
+    stack = np.concatenate([lab, hb_index[..., None]], axis=2)
+    baseline = skin_baseline(stack, skin)
     sigma_px = max(1.0, 0.25 * px_per_mm) if px_per_mm else 2.0
-    delta = cv2.GaussianBlur(lab - baseline, (0, 0), sigma_px)
-    da = delta[..., 1]
+    delta = cv2.GaussianBlur(stack - baseline, (0, 0), sigma_px)
     # robust statistics on a regular subsample: the same figure, a fraction of the cost
     sub = skin[::3, ::3]
     if not sub.any():
         sub = np.ones_like(sub)
     sample = delta[::3, ::3][sub]
-    dev = np.abs(sample - np.median(sample, axis=0))
-    sigma_l, sigma_a = (float(1.4826 * v) for v in np.median(dev, axis=0)[:2])
+    sigmas = 1.4826 * np.median(np.abs(sample - np.median(sample, axis=0)), axis=0)
     base_med = np.median(baseline[::3, ::3][sub], axis=0)
-    return ExcessMaps(delta_l=np.ascontiguousarray(delta[..., 0]), delta_a=np.ascontiguousarray(da),
-                      delta_b=np.ascontiguousarray(delta[..., 2]), sigma_a=max(sigma_a, 0.05),
-                      sigma_l=max(sigma_l, 0.05), baseline_lab=base_med.astype(np.float64))
+    return ExcessMaps(delta_l=np.ascontiguousarray(delta[..., 0]), delta_a=np.ascontiguousarray(delta[..., 1]),
+                      delta_b=np.ascontiguousarray(delta[..., 2]), delta_hb=np.ascontiguousarray(delta[..., 3]),
+                      sigma_a=max(float(sigmas[1]), 0.05), sigma_l=max(float(sigmas[0]), 0.05),
+                      sigma_hb=max(float(sigmas[3]), 1e-4), baseline_lab=base_med[:3].astype(np.float64))
 
 
 def classify_region(mean_dl: float, mean_da: float, mean_db: float) -> Literal["erythema", "bruise", "mole"]:
@@ -183,9 +199,8 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     -------
     list of RawRegion, largest first. Moles are already excluded.
     """
-    da = maps.delta_a
-    seed_level = max(SEED_SIGMA * maps.sigma_a, jnd)
-    seeds = (da > seed_level) & valid
+    da, hb = maps.delta_a, maps.delta_hb
+    seeds = (hb > SEED_SIGMA * maps.sigma_hb) & (da > max(SEED_SIGMA * maps.sigma_a, jnd)) & valid
     min_px = max(MIN_SEED_PX // 3, int(MIN_SEED_MM2 * px_per_mm**2)) if px_per_mm else MIN_SEED_PX
     labels, n = ndi.label(seeds)
     if n == 0:
@@ -197,24 +212,30 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         if lab_id == 0:
             continue
         box = boxes[lab_id - 1]
-        seed = np.zeros(da.shape, bool)
+        seed = np.zeros(hb.shape, bool)
         seed[box] = labels[box] == lab_id
-        seeds_by_peak.append((float(np.percentile(da[box][seed[box]], 95)), seed))
+        seeds_by_peak.append((float(np.percentile(hb[box][seed[box]], PEAK_PERCENTILE)), seed))
     seeds_by_peak.sort(key=lambda t: -t[0])
-    claimed = np.zeros(da.shape, bool)
+    claimed = np.zeros(hb.shape, bool)
     regions: list[RawRegion] = []
-    noise_floor = 2.0 * maps.sigma_a
+    noise_floor = 2.0 * maps.sigma_hb
     for peak, seed in seeds_by_peak:
         if claimed[seed].any():
             continue
-        level = max(peak / 2.0, noise_floor)
-        region = _grow(seed, (da >= level) & valid)
+        region = _grow(seed, (hb >= max(peak / 2.0, noise_floor)) & valid)
         if not region.any():
             continue
-        jnd_region = _grow(seed, (da >= min(jnd, level)) & valid) | region
+        if (region & claimed).any():
+            # A weaker seed whose half-maximum reaches a stronger region is that region's skirt
+            # (or a mole's halo merging into it): the stronger region's border stands.
+            claimed |= seed
+            continue
+        jnd_region = _grow(seed, (da >= jnd) & valid & ~claimed) | region
         claimed |= region
         dl, db = float(maps.delta_l[region].mean()), float(maps.delta_b[region].mean())
         mean_da = float(da[region].mean())
+        if mean_da < jnd:
+            continue  # not visibly redder than the skin around it (e.g. melanin mottling)
         kind = classify_region(dl, mean_da, db)
         if kind == "mole":
             continue
