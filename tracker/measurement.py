@@ -77,6 +77,10 @@ class Scale:
     tilt_deg: float | None = None
     #: Whether colours were white-balanced on the card's white margin.
     white_balanced: bool = False
+    #: The marker's four corners (TL, TR, BR, BL) in the upright full-resolution frame, when found;
+    #: with ``marker_mm`` they give the skin-plane homography (see tracker.imaging.rectify).
+    marker_corners_px: tuple[tuple[float, float], ...] | None = None
+    marker_mm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,8 @@ class PhotoMeasurement:
         d = asdict(self)
         d["taken_at"] = self.taken_at.isoformat() if self.taken_at else None
         d["quality"]["problems"] = list(self.quality.problems)
+        if self.scale.marker_corners_px is not None:
+            d["scale"]["marker_corners_px"] = [list(c) for c in self.scale.marker_corners_px]
         d["quality"]["advice"] = list(self.quality.advice)
         d["redness"]["regions"] = [
             {**r, "centroid_px": list(r["centroid_px"])} for r in d["redness"]["regions"]
@@ -178,7 +184,10 @@ class PhotoMeasurement:
             quality=Quality(usable=bool(q["usable"]), problems=tuple(q.get("problems", ())),
                             advice=tuple(q.get("advice", ())), sharpness=q.get("sharpness")),
             scale=Scale(mm_per_px=s.get("mm_per_px"), source=s.get("source"), marker_id=s.get("marker_id"),
-                        tilt_deg=s.get("tilt_deg"), white_balanced=bool(s.get("white_balanced", False))),
+                        tilt_deg=s.get("tilt_deg"), white_balanced=bool(s.get("white_balanced", False)),
+                        marker_corners_px=tuple(tuple(c) for c in s["marker_corners_px"])
+                        if s.get("marker_corners_px") else None,
+                        marker_mm=s.get("marker_mm")),
             redness=Redness(
                 area_mm2=r.get("area_mm2"), area_px=int(r.get("area_px", 0)),
                 mean_delta_a=float(r.get("mean_delta_a", 0.0)), peak_delta_a=float(r.get("peak_delta_a", 0.0)),

@@ -124,6 +124,9 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnaly
         mm_per_px=(1.0 / original_ppm) if scaled else None, source="marker" if scaled else None,
         marker_id=cal.marker_id if cal else None, tilt_deg=round(cal.tilt_deg, 1) if cal else None,
         white_balanced=gains is not None,
+        marker_corners_px=tuple((round(float(x) / photo.scale, 2), round(float(y) / photo.scale, 2))
+                                for x, y in cal.corners_px) if cal is not None else None,
+        marker_mm=marker_mm if cal is not None else None,
     )
     width, height = photo.original_size
     empty = np.zeros(valid.shape, bool)

@@ -1,0 +1,183 @@
+"""Accuracy of the measurement core against ground truth.
+
+Two sets, both from the physically based generator in ``sample_images/``:
+
+* **varied**: photos rendered on the fly (not committed) with every skin tone,
+  illuminant, tilt, distance, noise level and JPEG quality drawn at random per seed,
+  lesions of 10-600 mm² (erythema and bruise), plus clear-skin photos with moles,
+  freckles and hair for false positives;
+* **series**: the committed daily series in ``sample_images/*/series.json``.
+
+Figures printed: median and 90th-percentile absolute area error for areas of
+10 mm² and more, median Dice of the red-area mask, the largest false red area
+on clear skin, detection rate per Fitzpatrick type, and the spread of the
+intensity figure (mean Δa*) of one scene photographed under six illuminants,
+with and without the card's white balance.
+
+Run:  .venv/bin/python benchmarks/accuracy.py [--n 120] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sample_images.render import ILLUMINANTS, PhotoSpec, render_photo  # noqa: E402
+from sample_images.scene import Lesion, SkinSpec  # noqa: E402
+from tracker.imaging.load import load_photo  # noqa: E402
+from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded  # noqa: E402
+
+
+def dice(a: np.ndarray, b: np.ndarray) -> float:
+    s = a.sum() + b.sum()
+    return 1.0 if s == 0 else float(2 * (a & b).sum() / s)
+
+
+def _jpeg_roundtrip(rgb: np.ndarray, quality: int):
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return load_photo(buf.tobytes(), name="render.jpg", max_side=WORKING_MAX_SIDE)
+
+
+def _analyse(rgb: np.ndarray, quality: int):
+    analysis = analyze_loaded(_jpeg_roundtrip(rgb, quality))
+    return analysis, analysis.mask_full_resolution() > 0
+
+
+def varied_spec(seed: int, *, clear: bool = False) -> tuple[PhotoSpec, int]:
+    rng = np.random.default_rng(1000 + seed)
+    fitz = int(seed % 6) + 1
+    lesions: tuple[Lesion, ...] = ()
+    if not clear:
+        area = float(np.exp(rng.uniform(np.log(10), np.log(600))))
+        ratio = rng.uniform(0.6, 1.0)
+        a = np.sqrt(area / np.pi / ratio)
+        kind = "erythema" if rng.random() < 0.6 else "bruise"
+        lesions = (Lesion(kind, (0.0, 0.0), (a, a * ratio), angle_deg=rng.uniform(0, 180),
+                          amplitude=rng.uniform(0.25, 0.6), edge_order=rng.uniform(1.2, 3.0),
+                          age=rng.uniform(0, 0.5) if kind == "bruise" else 0.0),)
+    spec = PhotoSpec(
+        skin=SkinSpec(fitzpatrick=fitz, seed=seed, moles=int(rng.integers(0, 5)), freckles=int(rng.integers(0, 30)),
+                      hairs=int(rng.integers(0, 6))),
+        lesions=lesions, px_per_mm=rng.uniform(9, 18), tilt_deg=rng.uniform(0, 35),
+        tilt_azimuth_deg=rng.uniform(0, 360), rotation_deg=rng.uniform(0, 360),
+        illuminant=list(ILLUMINANTS)[int(rng.integers(0, len(ILLUMINANTS)))], exposure=rng.uniform(0.75, 1.2),
+        noise=rng.uniform(0.5, 2.0), seed=seed, light_azimuth_deg=rng.uniform(0, 360),
+    )
+    return spec, int(rng.integers(75, 96))
+
+
+def run_varied(n: int) -> dict:
+    errors, dices, by_tone = [], [], defaultdict(lambda: [0, 0])
+    signed = []
+    false_area = []
+    for seed in range(n):
+        spec, q = varied_spec(seed)
+        rgb, truth, gt = render_photo(spec)
+        analysis, mask = _analyse(rgb, q)
+        m = analysis.measurement
+        tone = spec.skin.fitzpatrick
+        true_mm2 = truth["area_mm2"]
+        by_tone[tone][1] += 1
+        detected = m.quality.usable and dice(mask, gt) > 0.3
+        by_tone[tone][0] += int(detected)
+        if m.redness.area_mm2 is not None and true_mm2 >= 10:
+            err = m.redness.area_mm2 / true_mm2 - 1
+            errors.append(abs(err))
+            signed.append(err)
+            dices.append(dice(mask, gt))
+    for seed in range(n // 3):
+        spec, q = varied_spec(10_000 + seed, clear=True)
+        rgb, _, _ = render_photo(spec)
+        analysis, _ = _analyse(rgb, q)
+        if analysis.measurement.redness.area_mm2 is not None:
+            false_area.append(analysis.measurement.redness.area_mm2)
+    return {
+        "photos": n, "clear_photos": n // 3,
+        "area_abs_error_median_pct": 100 * float(np.median(errors)),
+        "area_abs_error_p90_pct": 100 * float(np.percentile(errors, 90)),
+        "area_signed_error_median_pct": 100 * float(np.median(signed)),
+        "dice_median": float(np.median(dices)),
+        "dice_p10": float(np.percentile(dices, 10)),
+        "max_false_area_clear_mm2": float(max(false_area) if false_area else 0.0),
+        "clear_photos_with_any_false_area": int(sum(a > 0 for a in false_area)),
+        "detection_rate_by_fitzpatrick": {t: round(d / max(c, 1), 3) for t, (d, c) in sorted(by_tone.items())},
+    }
+
+
+def run_illuminant_spread(seeds: int = 6) -> dict:
+    """Mean Δa* of one scene under each illuminant, with and without the card's white balance."""
+    spreads_wb, spreads_raw = [], []
+    for seed in range(seeds):
+        values_wb, values_raw = [], []
+        for name in ILLUMINANTS:
+            spec = PhotoSpec(skin=SkinSpec(fitzpatrick=seed % 6 + 1, seed=seed),
+                             lesions=(Lesion("erythema", (0, 0), (6, 5), amplitude=0.4),), illuminant=name,
+                             tilt_deg=10, seed=seed)
+            rgb, _, _ = render_photo(spec)
+            loaded = _jpeg_roundtrip(rgb, 92)
+            m = analyze_loaded(loaded).measurement
+            values_wb.append(m.redness.mean_delta_a)
+            values_raw.append(_mean_delta_a_without_white_balance(loaded))
+        spreads_wb.append(np.std(values_wb))
+        spreads_raw.append(np.std(values_raw))
+    return {"illuminants": len(ILLUMINANTS), "scenes": seeds,
+            "mean_delta_a_sd_with_card_wb": float(np.mean(spreads_wb)),
+            "mean_delta_a_sd_without_wb": float(np.mean(spreads_raw))}
+
+
+def _mean_delta_a_without_white_balance(loaded) -> float:
+    from tracker.imaging import calibrate
+
+    real = calibrate._white_reference
+    calibrate._white_reference = lambda rgb, h, s: (None, "hidden")
+    try:
+        return analyze_loaded(loaded).measurement.redness.mean_delta_a
+    finally:
+        calibrate._white_reference = real
+
+
+def run_series() -> dict:
+    rows = []
+    for path in sorted((ROOT / "sample_images").glob("*/series.json")):
+        series = json.loads(path.read_text())
+        for p in series["photos"]:
+            photo = path.parent / p["file"]
+            truth_mask = cv2.imread(str(path.parent / p["mask"]), cv2.IMREAD_GRAYSCALE) > 127
+            analysis = analyze_loaded(load_photo(photo, max_side=WORKING_MAX_SIDE))
+            m = analysis.measurement
+            mask = analysis.mask_full_resolution() > 0
+            rows.append((series.get("fitzpatrick"), p.get("area_mm2", 0.0), m, dice(mask, truth_mask), p))
+    if not rows:
+        return {"series": 0}
+    errs = [abs(m.redness.area_mm2 / a - 1) for _, a, m, _, _ in rows if a >= 10 and m.redness.area_mm2 is not None]
+    dices = [d for _, a, m, d, _ in rows if a >= 10 and m.quality.usable]
+    clear = [m.redness.area_mm2 or 0.0 for _, a, m, _, _ in rows if a == 0 and m.redness.area_mm2 is not None]
+    return {"photos": len(rows), "scaled_photos_with_area_ge_10": len(errs),
+            "area_abs_error_median_pct": 100 * float(np.median(errs)) if errs else None,
+            "area_abs_error_p90_pct": 100 * float(np.percentile(errs, 90)) if errs else None,
+            "dice_median": float(np.median(dices)) if dices else None,
+            "max_false_area_clear_mm2": float(max(clear)) if clear else None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=120, help="varied photos (plus a third as many clear-skin photos)")
+    parser.add_argument("--quick", action="store_true", help="30 varied photos, 2 illuminant scenes")
+    args = parser.parse_args()
+    n = 30 if args.quick else args.n
+    result = {"varied": run_varied(n), "illuminant_spread": run_illuminant_spread(2 if args.quick else 6),
+              "series": run_series()}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
