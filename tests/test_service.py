@@ -66,6 +66,12 @@ def local(*args: int) -> datetime:
     return datetime(*args)
 
 
+def analyze_v2(photo, *, marker_mm=20.0):
+    """The fake analysis, as if the algorithm were version 2.0.0."""
+    analysis = fake_analyze_loaded(photo, marker_mm=marker_mm)
+    return replace(analysis, measurement=replace(analysis.measurement, algorithm_version="2.0.0"))
+
+
 # -- accounts --------------------------------------------------------------------------
 def test_passwords_are_stored_as_argon2_hashes_never_as_plain_text(store, world):
     with store.transaction() as session:
@@ -376,10 +382,6 @@ def test_reanalysis_adds_the_new_algorithm_version_beside_the_old(store, world, 
     first = service.ingest_photo(store, world.ada, site_id=world.site.id, now=NOW,
                                  source=photo_bytes(1, taken_at=local(2026, 11, 3, 10, 0)))
 
-    def analyze_v2(photo, *, marker_mm=20.0):
-        analysis = fake_analyze_loaded(photo, marker_mm=marker_mm)
-        return replace(analysis, measurement=replace(analysis.measurement, algorithm_version="2.0.0"))
-
     monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
     monkeypatch.setattr(service, "_analyze_loaded", analyze_v2)
     report = service.reanalyze(store, service.SYSTEM, now=NOW)
@@ -421,3 +423,28 @@ def test_the_real_pipeline_ingests_a_photo_end_to_end(store, monkeypatch):
     assert result.photo.taken_at_source == "upload" and (result.photo.width, result.photo.height) == (800, 600)
     assert "disclaimer" in result.assessment.data
     assert Image.open(io.BytesIO(service.read_photo(store, sys, result.photo.id, kind="overlay"))).size[0] > 0
+
+
+def test_the_reanalyze_command_measures_stored_photos_with_the_current_version(
+        database_url, tmp_path, monkeypatch, capsys, fake_pipeline):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKER_DATA_DIR", str(tmp_path / "cli-data"))
+    opened = service.open_store()
+    try:
+        sys = service.SYSTEM
+        clinic = service.register_clinic(opened, sys, name="CLI clinic")
+        patient = service.register_patient(opened, sys, clinic_id=clinic.id, display_name="Eve")
+        treatment = service.record_treatment(opened, sys, patient_id=patient.id, product="Botox", now=NOW)
+        service.ingest_photo(opened, sys, site_id=treatment.sites[0].id, source=photo_bytes(2), now=NOW)
+    finally:
+        opened.dispose()
+
+    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
+    monkeypatch.setattr(service, "_analyze_loaded", analyze_v2)
+    from tracker.cli import main
+
+    assert main(["reanalyze"]) == 0
+    assert "algorithm 2.0.0: 1 photos, 1 measured now, 0 already measured by this version, 0 failed" in (
+        capsys.readouterr().out)
+    assert main(["reanalyze"]) == 0
+    assert "0 measured now, 1 already measured" in capsys.readouterr().out

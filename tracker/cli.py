@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="print the clinical rules table (id, level, source, parameters)")
     p.set_defaults(func=cmd_rules)
 
+    p = sub.add_parser("reanalyze", help="measure stored photos again with the current algorithm (old results are kept)")
+    p.add_argument("--patient", type=int, default=None, help="only this patient's photos (id)")
+    p.add_argument("--marker-mm", type=_positive_mm, default=20.0, help="printed side of the card's marker (mm)")
+    p.set_defaults(func=cmd_reanalyze)
+
     for register in _EXTRA_COMMANDS:
         register(sub)
     return parser
@@ -89,6 +94,22 @@ def _register_extras() -> None:
     except ImportError:
         return
     _EXTRA_COMMANDS.append(register_records)
+
+
+def cmd_reanalyze(args: argparse.Namespace) -> int:
+    """Rerun the current algorithm over stored photos (TRACKER_DATABASE_URL, TRACKER_DATA_DIR)."""
+    from tracker import service
+
+    store = service.open_store()
+    try:
+        report = service.reanalyze(store, service.SYSTEM, patient_id=args.patient, marker_mm=args.marker_mm)
+    finally:
+        store.dispose()
+    print(f"algorithm {report.algorithm_version}: {report.photos_seen} photos, {report.measured} measured now, "
+          f"{report.already_current} already measured by this version, {len(report.failed)} failed")
+    for photo_id, reason in report.failed:
+        print(f"  photo {photo_id}: {reason}", file=sys.stderr)
+    return EXIT_OK if not report.failed else 1
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -62,7 +62,7 @@ from tracker.store.passwords import (
     new_invite_code,
     verify_password,
 )
-from tracker.store.repository import Repository, hours_between
+from tracker.store.repository import QueueRow, Repository, hours_between
 from tracker.store.views import (
     SYSTEM,
     Actor,
@@ -74,6 +74,7 @@ from tracker.store.views import (
     NoteView,
     PatientView,
     QueueEntry,
+    ReasonView,
     ReanalysisReport,
     SymptomResult,
     Timeline,
@@ -771,54 +772,49 @@ def clinician_queue(store: Store, actor: Actor, *, clinic_id: int | None = None,
     """The triage queue: one entry per patient with their most urgent current level.
     Unacknowledged flags first (most urgent, then most recent), then acknowledged ones.
     Patients in their first 14 days after an injection who have not checked in for over
-    a day are included (``missed_checkin``) and rank at least with "monitor"."""
+    a day are included (``missed_checkin``) and rank at least with "monitor".
+    ``limit`` returns only the first entries. A few queries, whatever the number of patients."""
     now = now or _utcnow()
     with _transaction(store, actor) as repo:
         clinic = _clinic_for(repo, actor, clinic_id, "view_queue")
         zone = ZoneInfo(clinic.timezone)
-        reasons = repo.queue_reasons(clinic.id)
-        by_patient: dict[int, list[Assessment]] = {}
-        names: dict[int, str] = {}
-        for assessment, name in repo.queue_rows(clinic.id):
-            by_patient.setdefault(assessment.patient_id, []).append(assessment)
-            names[assessment.patient_id] = name
-        checkins = {pid: (name, last, injected)
-                    for pid, name, last, injected in repo.checkin_rows(clinic.id, now - CHECKIN_PERIOD)}
-        entries = []
-        for pid in by_patient.keys() | checkins.keys():
-            entries.append(_queue_entry(pid, names.get(pid) or checkins[pid][0], by_patient.get(pid, []),
-                                        checkins.get(pid), reasons, now, zone))
-        entries.sort(key=_queue_order)
+        found = sorted(repo.queue_rows(clinic.id, now - CHECKIN_PERIOD), key=lambda r: _queue_order(r, now))
+        page = found[:limit] if limit else found
+        several_open = repo.open_latest_assessment_ids([r.patient_id for r in page if r.n_open > 1])
+        reasons = repo.reasons_of([r.assessment_id for r in page if r.level_rank])
+        entries = tuple(
+            QueueEntry(
+                patient_id=r.patient_id, patient_name=r.patient_name, level=r.level,
+                acknowledged=r.assessment_id is not None and r.n_open == 0,
+                open_assessment_ids=tuple(several_open.get(r.patient_id, ())) or (
+                    (r.assessment_id,) if r.n_open == 1 else ()),
+                assessed_at=rows.local(r.assessed_at, zone), reasons=tuple(reasons.get(r.assessment_id, ())),
+                missed_checkin=_missed_checkin(r, now), last_checkin_at=rows.local(r.last_checkin_at, zone),
+                injected_at=rows.local(r.injected_at, zone),
+            )
+            for r in page
+        )
         _audit(repo, actor, "view_queue", "clinic", clinic.id, None)
-        return tuple(entries[:limit] if limit else entries)
+        return entries
 
 
-def _queue_entry(patient_id: int, name: str, current: list[Assessment],
-                 checkin: tuple[str, datetime | None, datetime | None] | None,
-                 reasons: Mapping[int, list[AssessmentReason]], now: datetime, zone: ZoneInfo) -> QueueEntry:
-    open_ = sorted((a for a in current if a.acknowledged_at is None), key=lambda a: (-a.level_rank, -a.id))
-    shown = open_ or sorted(current, key=lambda a: (-a.level_rank, -a.id))
-    top = shown[0] if shown else None
-    last_checkin, injected_at = (checkin[1], checkin[2]) if checkin else (None, None)
-    missed = (checkin is not None and injected_at is not None and injected_at <= now - CHECKIN_GRACE
-              and (last_checkin is None or last_checkin <= now - CHECKIN_GRACE))
-    return QueueEntry(
-        patient_id=patient_id, patient_name=name, level=top.level if top else None,
-        acknowledged=bool(current) and not open_, open_assessment_ids=tuple(a.id for a in open_),
-        assessed_at=rows.local(max(a.created_at for a in current), zone) if current else None,
-        reasons=tuple(rows.reason_view(r) for r in reasons.get(top.id, [])) if top else (),
-        missed_checkin=missed, last_checkin_at=rows.local(last_checkin, zone),
-        injected_at=rows.local(injected_at, zone),
-    )
+def _missed_checkin(r: QueueRow, now: datetime) -> bool:
+    """Injected inside the check-in period, over a day ago, and no check-in for over a day."""
+    cutoff = now - CHECKIN_GRACE
+    return (r.injected_at is not None and r.injected_at <= cutoff
+            and (r.last_checkin_at is None or r.last_checkin_at <= cutoff))
 
 
-def _queue_order(e: QueueEntry) -> tuple[int, int, float]:
-    rank = LEVEL_RANK[e.level] if e.level else -1
-    waiting = bool(e.open_assessment_ids) or e.missed_checkin
-    if e.missed_checkin:
-        rank = max(rank if e.open_assessment_ids else -1, LEVEL_RANK["monitor"])
-    latest = max((t for t in (e.assessed_at, e.last_checkin_at) if t is not None), default=None)
-    return (0 if waiting else 1, -rank, -(latest.timestamp() if latest else 0.0))
+def _queue_order(r: QueueRow, now: datetime) -> tuple[int, int, float]:
+    """Waiting (an open flag or a missed check-in) first; then most urgent; then most recent."""
+    missed = _missed_checkin(r, now)
+    rank = r.level_rank if r.n_open and r.level_rank is not None else -1
+    if missed:
+        rank = max(rank, LEVEL_RANK["monitor"])
+    elif not r.n_open and r.level_rank is not None:
+        rank = r.level_rank
+    latest = max((t for t in (r.assessed_at, r.last_checkin_at) if t is not None), default=None)
+    return (0 if (r.n_open or missed) else 1, -rank, -(latest.timestamp() if latest else 0.0))
 
 
 def acknowledge_flag(store: Store, actor: Actor, assessment_id: int, *, now: datetime | None = None) -> AssessmentView:

@@ -8,16 +8,18 @@ patient or per photo.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.measurement import PhotoMeasurement
 from tracker.store import views as v
+from tracker.store.types import UTCDateTime
 from tracker.store.models import (
     Assessment,
     AssessmentReason,
@@ -41,6 +43,29 @@ class SeriesItem:
 
     photo: Photo
     measurement: Measurement
+
+
+class QueueRow(NamedTuple):
+    """One patient of the clinician queue, before ordering (see ``Repository.queue_rows``)."""
+
+    patient_id: int
+    patient_name: str
+    last_checkin_at: datetime | None
+    #: The top newest-per-site assessment: ``None`` when the patient was never assessed.
+    assessment_id: int | None
+    level: str | None
+    level_rank: int | None
+    assessed_at: datetime | None
+    #: How many newest-per-site assessments are unacknowledged.
+    n_open: int
+    #: Newest injection inside the check-in period, if any.
+    injected_at: datetime | None
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
+    ids = list(ids)
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
 
 
 class Repository:
@@ -227,38 +252,71 @@ class Repository:
         return list(self.session.scalars(stmt))
 
     # -- the clinician queue (three queries, whatever the number of patients) ---
-    def queue_rows(self, clinic_id: int) -> list[tuple[Assessment, str]]:
-        """Newest assessment of every site of the clinic's patients, with the patient's name."""
-        return list(self.session.execute(
-            select(Assessment, Patient.display_name)
+    def queue_rows(self, clinic_id: int, injected_after: datetime) -> list[QueueRow]:
+        """One row per patient of the clinic who has an assessment or an injection after
+        ``injected_after``: their top newest-per-site assessment (unacknowledged before
+        acknowledged, then most urgent, then newest), how many of those are open, and
+        their newest recent injection. One statement, whatever the number of patients."""
+        unacknowledged_first = case((Assessment.acknowledged_at.is_(None), 0), else_=1)
+        per_patient = {"partition_by": Assessment.patient_id}
+        ranked = (
+            select(
+                Assessment.patient_id, Assessment.id, Assessment.level, Assessment.level_rank,
+                func.row_number().over(**per_patient, order_by=(
+                    unacknowledged_first, Assessment.level_rank.desc(), Assessment.id.desc())).label("pos"),
+                func.max(Assessment.created_at).over(**per_patient).label("assessed_at"),
+                func.count(case((Assessment.acknowledged_at.is_(None), 1))).over(**per_patient).label("n_open"),
+            )
             .join(Patient, Patient.id == Assessment.patient_id)
             .where(Assessment.is_latest.is_(True), Patient.clinic_id == clinic_id)
-        ))
-
-    def queue_reasons(self, clinic_id: int) -> dict[int, list[AssessmentReason]]:
-        """Reasons of those newest assessments that are above ``expected``."""
-        rows = self.session.scalars(
-            select(AssessmentReason)
-            .join(Assessment, Assessment.id == AssessmentReason.assessment_id)
-            .join(Patient, Patient.id == Assessment.patient_id)
-            .where(Assessment.is_latest.is_(True), Assessment.level_rank > 0, Patient.clinic_id == clinic_id)
-            .order_by(AssessmentReason.assessment_id, AssessmentReason.position)
-        )
-        by_assessment: dict[int, list[AssessmentReason]] = defaultdict(list)
-        for reason in rows:
-            by_assessment[reason.assessment_id].append(reason)
-        return by_assessment
-
-    def checkin_rows(self, clinic_id: int, injected_after: datetime
-                     ) -> list[tuple[int, str, datetime | None, datetime]]:
-        """(patient id, name, last check-in, newest injection time) for the clinic's patients
-        injected after ``injected_after``."""
-        return list(self.session.execute(
-            select(Patient.id, Patient.display_name, Patient.last_checkin_at, func.max(Treatment.injected_at))
-            .join(Treatment, Treatment.patient_id == Patient.id)
+        ).subquery()
+        top = select(ranked).where(ranked.c.pos == 1).subquery()
+        injected = (
+            select(Treatment.patient_id, func.max(Treatment.injected_at).label("injected_at"))
+            .join(Patient, Patient.id == Treatment.patient_id)
             .where(Patient.clinic_id == clinic_id, Treatment.injected_at >= injected_after)
-            .group_by(Patient.id, Patient.display_name, Patient.last_checkin_at)
-        ))
+            .group_by(Treatment.patient_id)
+        ).subquery()
+        stmt = (
+            select(Patient.id, Patient.display_name, Patient.last_checkin_at, top.c.id, top.c.level,
+                   top.c.level_rank, top.c.assessed_at, top.c.n_open, injected.c.injected_at)
+            .outerjoin(top, top.c.patient_id == Patient.id)
+            .outerjoin(injected, injected.c.patient_id == Patient.id)
+            .where(Patient.clinic_id == clinic_id, or_(top.c.id.is_not(None), injected.c.patient_id.is_not(None)))
+        )
+        utc = UTCDateTime()
+        return [QueueRow(pid, name, last, aid, level, rank, utc.process_result_value(assessed, self._dialect), n_open or 0,
+                         injected_at)
+                for pid, name, last, aid, level, rank, assessed, n_open, injected_at in self.session.execute(stmt)]
+
+    @property
+    def _dialect(self):  # type: ignore[no-untyped-def]
+        return self.session.get_bind().dialect
+
+    def open_latest_assessment_ids(self, patient_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Unacknowledged newest-per-site assessment ids of these patients, most urgent first."""
+        out: dict[int, list[int]] = defaultdict(list)
+        for chunk in _chunks(patient_ids):
+            for pid, aid in self.session.execute(
+                select(Assessment.patient_id, Assessment.id)
+                .where(Assessment.patient_id.in_(chunk), Assessment.is_latest.is_(True),
+                       Assessment.acknowledged_at.is_(None))
+                .order_by(Assessment.level_rank.desc(), Assessment.id.desc())
+            ):
+                out[pid].append(aid)
+        return out
+
+    def reasons_of(self, assessment_ids: Sequence[int]) -> dict[int, list[v.ReasonView]]:
+        by_assessment: dict[int, list[v.ReasonView]] = defaultdict(list)
+        for chunk in _chunks(assessment_ids):
+            for assessment_id, rule, text, clinician_text, source in self.session.execute(
+                select(AssessmentReason.assessment_id, AssessmentReason.rule, AssessmentReason.text,
+                       AssessmentReason.clinician_text, AssessmentReason.source)
+                .where(AssessmentReason.assessment_id.in_(chunk))
+                .order_by(AssessmentReason.assessment_id, AssessmentReason.position)
+            ):
+                by_assessment[assessment_id].append(v.ReasonView(rule, text, clinician_text, source))
+        return by_assessment
 
     # -- export ----------------------------------------------------------------
     def export_rows(self, *, clinic_id: int | None, patient_id: int | None
