@@ -42,7 +42,7 @@ class RawBump:
 
 
 def find_bumps(region_masks, delta_l: np.ndarray, valid: np.ndarray, *, px_per_mm: float | None,
-               sigma_l: float, min_dipole: float = 3.0) -> list[RawBump]:
+               sigma_l: float, min_dipole: float = 2.5) -> list[RawBump]:
     """Raised spots: compact red blobs whose ΔL* shows the shading of a dome.
 
     Parameters
@@ -83,6 +83,7 @@ def find_bumps(region_masks, delta_l: np.ndarray, valid: np.ndarray, *, px_per_m
         design = np.stack([np.ones_like(u), u, v], axis=1)
         coef, *_ = np.linalg.lstsq(design, delta_l[y0:y1, x0:x1][inside], rcond=None)
         dipole = 2.0 * float(np.hypot(coef[1], coef[2]))  # L* change from one flank to the other
-        if dipole >= max(min_dipole, 4 * sigma_l):
-            bumps.append(RawBump(centre_xy=(float(cx), float(cy)), diameter_px=float(2 * radius), dipole_l=dipole))
+        if dipole >= max(min_dipole, 2.5 * sigma_l):
+            diameter = 2.0 * np.sqrt(len(pts) / np.pi)  # equivalent diameter of the red blob
+            bumps.append(RawBump(centre_xy=(float(cx), float(cy)), diameter_px=float(diameter), dipole_l=dipole))
     return bumps

@@ -157,5 +157,10 @@ def haemoglobin_index(rgb: np.ndarray) -> np.ndarray:
     return _LOG_LUT[rgb[..., 0]] - _LOG_LUT[rgb[..., 1]]
 
 
+def optical_density(channel: np.ndarray) -> np.ndarray:
+    """Apparent optical density -ln(linear light) of one uint8 sRGB channel, via a table."""
+    return -_LOG_LUT[channel]
+
+
 # ln of linear light per 8-bit code; code 0 is floored at half a code's light to stay finite.
 _LOG_LUT = np.log(np.maximum(_SRGB_LUT, _SRGB_LUT[1] / 2)).astype(np.float32)

@@ -21,7 +21,7 @@ from tracker.imaging import redness as redness_mod
 from tracker.imaging.calibrate import (
     MAX_TILT_DEG, MIN_PX_PER_MM, card_polygon_px, find_card, pixel_area_mm2, to_plane_mm,
 )
-from tracker.imaging.color import haemoglobin_index, rgb_to_lab, white_balance_gains
+from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab, white_balance_gains
 from tracker.imaging.load import LoadedPhoto, load_photo
 from tracker.imaging.quality import assess_quality
 from tracker.imaging.skin import glare_mask, hair_mask, skin_mask
@@ -134,7 +134,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnaly
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
         return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale)
 
-    maps = redness_mod.excess_maps(lab, haemoglobin_index(rgb), valid, px_per_mm=ppm)
+    maps = redness_mod.excess_maps(lab, haemoglobin_index(rgb), optical_density(rgb[..., 0]), valid, px_per_mm=ppm)
     raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,
