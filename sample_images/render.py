@@ -25,7 +25,6 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -252,13 +251,16 @@ def expose(scene_lin: np.ndarray, spec: PhotoSpec, rng: np.random.Generator) -> 
     awb = (illum / illum[1]) ** -spec.awb_strength
     lin = raw * awb * spec.exposure
     lin = lin @ np.float32([[1.06, -0.04, -0.02], [-0.03, 1.05, -0.02], [-0.02, -0.04, 1.06]]).T
-    return srgb_encode(lin)
+    return srgb_encode(lin, sharpen=0.5)
 
 
-def srgb_encode(lin: np.ndarray) -> np.ndarray:
-    """Linear RGB in [0, 1] (clipped) to sRGB uint8 (IEC 61966-2-1)."""
+def srgb_encode(lin: np.ndarray, *, sharpen: float = 0.0) -> np.ndarray:
+    """Linear RGB in [0, 1] (clipped) to sRGB uint8 (IEC 61966-2-1), with the unsharp
+    masking phone cameras apply after the tone curve."""
     lin = np.clip(lin, 0, 1)
     enc = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(lin, 1 / 2.4) - 0.055)
+    if sharpen:
+        enc = enc + sharpen * (enc - cv2.GaussianBlur(enc, (0, 0), 1.2))
     return np.clip(enc * 255 + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -197,6 +197,20 @@ def _hair(skin: SkinSpec, u: np.ndarray, v: np.ndarray, res: float) -> np.ndarra
     return cover.astype(np.float32) / 255
 
 
+def _creases(rng: np.random.Generator, shape: tuple[int, int], res: float) -> np.ndarray:
+    """Skin-line network (0..1): zero-crossings of two elongated random fields at ~65 deg."""
+    out = np.zeros(shape, np.float32)
+    angle0 = rng.uniform(0, 180)
+    for angle in (angle0, angle0 + 65):
+        field = cv2.GaussianBlur(rng.standard_normal(shape, dtype=np.float32), (0, 0),
+                                 sigmaX=max(2.0, 0.8 * res), sigmaY=max(1.0, 0.15 * res))
+        turn = cv2.getRotationMatrix2D((shape[1] / 2, shape[0] / 2), angle, 1.0)
+        field = cv2.warpAffine(field, turn, (shape[1], shape[0]), borderMode=cv2.BORDER_REFLECT)
+        field /= field.std() + 1e-6
+        out += np.exp(-(field / 0.25) ** 2)
+    return np.clip(out, 0, 1)
+
+
 def _bump_shading(bumps: tuple[Bump, ...], u: np.ndarray, v: np.ndarray, res: float,
                   light_az: float) -> np.ndarray:
     """Lambertian shading factor of the domes (1 on flat skin), light 45 deg up."""
@@ -226,7 +240,7 @@ def skin_reflectance(skin: SkinSpec, lesions: tuple[Lesion, ...], bumps: tuple[B
     shape = (v.shape[0], u.shape[1])
     fine = cv2.GaussianBlur(rng.standard_normal(shape, dtype=np.float32), (0, 0), max(0.6, 0.12 * res))
     fine /= fine.std() + 1e-6
-    pores = cv2.GaussianBlur((rng.random(shape, dtype=np.float32) > 0.996).astype(np.float32), (0, 0),
+    pores = cv2.GaussianBlur((rng.random(shape, dtype=np.float32) > 0.997).astype(np.float32), (0, 0),
                              max(0.5, 0.05 * res))
     pores /= pores.max() + 1e-6
     mean_mel = MELANIN[skin.fitzpatrick]
@@ -241,7 +255,7 @@ def skin_reflectance(skin: SkinSpec, lesions: tuple[Lesion, ...], bumps: tuple[B
             _add_windowed(deoxy, les, les.amplitude * (1 - 0.6 * les.age), u, v)
             _add_windowed(oxy, les, les.amplitude * 0.25, u, v)
             _add_windowed(bili, les, les.amplitude * 1.5 * les.age, u, v)
-    texture = 1 + 0.025 * fine - 0.12 * pores
+    texture = 1 + 0.03 * fine - 0.15 * pores - 0.07 * _creases(rng, shape, res)
     refl = np.empty(shape + (3,), np.float32)
     for c in range(3):
         od = mel * EPS_MELANIN[c] + oxy * EPS_OXY_HB[c]
