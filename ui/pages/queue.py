@@ -1,0 +1,61 @@
+"""Clinician: the triage queue. Most urgent unacknowledged first, then most recent."""
+
+import streamlit as st
+
+from tracker import service
+from ui import present, resources, state, text, widgets
+
+who = state.actor()
+store = resources.store()
+
+st.title("Triage queue")
+queue = ()
+with widgets.friendly_errors():
+    queue = service.clinician_queue(store, who, limit=50)
+
+missed = [e for e in queue if e.missed_checkin]
+if missed:
+    with st.container(border=True):
+        st.markdown(f"**:orange[:material/schedule: Missed check-ins in the first two weeks ({len(missed)})]**")
+        for e in missed:
+            last = text.fmt_when(e.last_checkin_at) if e.last_checkin_at else "never"
+            st.markdown(f"- **{e.patient_name}**: last check-in {last}")
+
+if not queue:
+    st.info("No patients yet. Add one on **Add patient**.")
+for e in queue:
+    timeline = None
+    with widgets.friendly_errors():
+        timeline = service.timeline(store, who, e.patient_id)
+    latest = present.latest_entry(timeline) if timeline else None
+    current = present.current_assessment(timeline, latest.photo.site_id if latest else None) if timeline else None
+    with st.container(border=True, key=f"queue_{e.patient_id}"):
+        thumb, body = st.columns([1, 3], vertical_alignment="top")
+        with thumb:
+            if latest is not None:
+                with widgets.friendly_errors():
+                    st.image(service.read_photo(store, who, latest.photo.id, kind="thumbnail"), width="stretch")
+        with body:
+            seen = " · acknowledged" if e.acknowledged else ""
+            tags = " · :orange[missed check-in]" if e.missed_checkin else ""
+            st.markdown(f"{widgets.level_badge_html(e.level)} **{e.patient_name}**{seen}", unsafe_allow_html=True)
+            facts = []
+            if latest is not None:
+                facts.append(text.fmt_days(latest.hours_since_injection))
+                m = latest.measurement
+                facts.append(text.fmt_area(m.area_mm2, m.area_px) if m and m.usable else "photo not measurable")
+                direction = present.trend_direction(current)
+                if direction:
+                    pct = present.trend_pct(current)
+                    rate = f" {pct:+.0f}%/day" if pct is not None else ""
+                    facts.append(f"{text.TREND_ARROWS.get(direction, '')} {direction}{rate}")
+            else:
+                facts.append("no photo yet")
+            st.markdown(" · ".join(facts) + tags)
+            for r in e.reasons[:2]:
+                st.caption(f"[{r.source}] {r.clinician_text or r.text}")
+            if st.button("Open", key=f"open_{e.patient_id}", icon=":material/arrow_forward:"):
+                st.session_state[state.PATIENT] = e.patient_id
+                st.switch_page("ui/pages/patient.py")
+if queue:
+    widgets.disclaimer()
