@@ -151,7 +151,7 @@ def run_series() -> dict:
         series = json.loads(path.read_text())
         for p in series["photos"]:
             photo = path.parent / p["file"]
-            truth_mask = cv2.imread(str(path.parent / p["mask"]), cv2.IMREAD_GRAYSCALE) > 127
+            truth_mask = cv2.imread(str(path.parent / p["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
             analysis = analyze_loaded(load_photo(photo, max_side=WORKING_MAX_SIDE))
             m = analysis.measurement
             mask = analysis.mask_full_resolution() > 0

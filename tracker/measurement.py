@@ -27,6 +27,7 @@ PROBLEM_ADVICE: dict[str, str] = {
     "blurry": "The photo is blurry. Hold the phone still, tap the screen to focus on the card, and retake it.",
     "too_dark": "The photo is too dark. Move to even daylight (near a window, no flash) and retake it.",
     "overexposed": "The photo is too bright. Avoid direct sun and flash, and retake it in even daylight.",
+    "bright": "Parts of the photo are washed out (too bright), so the figures may be less exact. Next time avoid direct light.",
     "glare": "There is glare (shiny reflections) on the skin. Turn slightly away from the light source, no flash.",
     "no_card": "The reference card was not found, so sizes cannot be given in millimetres. Put the card flat on the skin next to the site, fully in view, and retake it.",
     "card_too_small": "The card is too small in the photo. Hold the phone closer (15 to 25 cm) so the card is bigger.",

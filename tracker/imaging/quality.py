@@ -30,7 +30,11 @@ MIN_TEXTURE_SHARPNESS = 0.07
 #: Card white luminance (linear) below which the photo is too dark, above which it is clipped.
 WHITE_TOO_DARK = 0.08
 #: Fraction of skin pixels clipped (any channel >= 254) that makes a photo overexposed.
-MAX_CLIPPED_FRACTION = 0.08
+#: Light skin often clips in red alone; the haemoglobin index still reads the green
+#: absorption there, so up to this fraction is a warning ("bright"), not a retake.
+MAX_CLIPPED_FRACTION = 0.40
+#: Fraction above which the photo is measured but the patient is told it is too bright.
+WARN_CLIPPED_FRACTION = 0.08
 #: Fraction of skin under glare that deserves a retake hint.
 MAX_GLARE_FRACTION = 0.01
 #: Minimum fraction of the photo that must be skin.
@@ -110,4 +114,6 @@ def _exposure_problems(rgb: np.ndarray, cal: Calibration | None, skin: np.ndarra
             problems.append("too_dark")
     if clipped > MAX_CLIPPED_FRACTION and "overexposed" not in problems:
         problems.append("overexposed")
+    elif clipped > WARN_CLIPPED_FRACTION:
+        problems.append("bright")
     return problems
