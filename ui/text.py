@@ -113,6 +113,16 @@ def fmt_days(hours: float | None) -> str:
     return f"day {hours / 24:.0f}" if hours / 24 >= 1.5 else f"day {hours / 24:.1f}"
 
 
+def fmt_since_injection(injected_at: datetime | None, now: datetime) -> str:
+    """``"day 3 since injection"`` (hours in the first day), for the clinician's queue."""
+    if injected_at is None:
+        return "injection time not set"
+    hours = (now - injected_at).total_seconds() / 3600
+    if hours < 24:
+        return f"{max(hours, 0):.0f} h since injection"
+    return f"day {hours // 24:.0f} since injection"
+
+
 def fmt_when(when: datetime | None) -> str:
     return when.strftime("%a %d %b, %H:%M") if when else "unknown"
 

@@ -1,6 +1,7 @@
 """Patient: the daily check-in. Site, injection time (asked first when missing), photo, symptoms."""
 
 from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -43,8 +44,9 @@ if site is not None and site.treatment.injected_at is None:
     st.subheader("When was your injection?")
     st.write("Everything we measure is compared with the usual course since the injection, so we need "
              "to know when it was.")
-    day = st.date_input("Day of the injection", max_value=datetime.now().date(), format="DD/MM/YYYY")
-    hour = st.time_input("About what time?", value=time(10, 0), step=900)
+    today = datetime.now(ZoneInfo(timeline.patient.timezone))
+    day = st.date_input("Day of the injection", value=today.date(), max_value=today.date(), format="DD/MM/YYYY")
+    hour = st.time_input("About what time?", value=time(today.hour, 0), step=900)
     if st.button("Save the injection time", type="primary", width="stretch"):
         with widgets.friendly_errors():
             service.set_injection_time(store, who, treatment_id=site.treatment.id,

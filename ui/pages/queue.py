@@ -1,5 +1,7 @@
 """Clinician: the triage queue. Most urgent unacknowledged first, then most recent."""
 
+from datetime import datetime, timezone
+
 import streamlit as st
 
 from tracker import service
@@ -7,6 +9,7 @@ from ui import present, resources, state, text, widgets
 
 who = state.actor()
 store = resources.store()
+now = datetime.now(timezone.utc)
 
 st.title("Triage queue")
 queue = ()
@@ -39,15 +42,15 @@ for e in queue:
             seen = " · acknowledged" if e.acknowledged else ""
             tags = " · :orange[missed check-in]" if e.missed_checkin else ""
             st.markdown(f"{widgets.level_badge_html(e.level)} **{e.patient_name}**{seen}", unsafe_allow_html=True)
-            facts = []
+            facts = [text.fmt_since_injection(e.injected_at, now)]
             if latest is not None:
-                facts.append(text.fmt_days(latest.hours_since_injection))
                 m = latest.measurement
-                facts.append(text.fmt_area(m.area_mm2, m.area_px) if m and m.usable else "photo not measurable")
+                figure = text.fmt_area(m.area_mm2, m.area_px) if m and m.usable else "not measurable"
+                facts.append(f"latest photo ({text.fmt_days(latest.hours_since_injection)}): {figure}")
                 direction = present.trend_direction(current)
                 if direction:
                     pct = present.trend_pct(current)
-                    rate = f" {pct:+.0f}%/day" if pct is not None else ""
+                    rate = f" {pct:+.0f}%/day" if pct is not None and direction != "stable" else ""
                     facts.append(f"{text.TREND_ARROWS.get(direction, '')} {direction}{rate}")
             else:
                 facts.append("no photo yet")
