@@ -57,8 +57,9 @@ def analyze_series(photos: Sequence[str | Path], *, injected_at: datetime | None
         measurements.append(m.with_time(hours_since_injection=None if hours is None else round(hours, 2)))
         del analysis
 
-    if all(m.taken_at is not None for m in measurements):
-        measurements.sort(key=lambda m: hours_between(measurements[0].taken_at, m.taken_at)[0])
+    if measurements and all(m.taken_at is not None for m in measurements):
+        first = measurements[0].taken_at
+        measurements.sort(key=lambda m: hours_between(first, m.taken_at)[0])
     assessment = assess(measurements, injected_at=injected_at, symptoms=tuple(symptoms))
     doc = assessment.to_dict()
     return {
