@@ -41,13 +41,15 @@ def test_the_sample_series_gets_its_expected_level_from_ground_truth(path: Path)
     assert (level in ("contact", "urgent")) is concerning, (level, rules)
 
 
-@pytest.mark.skipif(not SERIES, reason="no generated sample series yet (make samples)")
-@pytest.mark.parametrize("path", SERIES, ids=[p.parent.name for p in SERIES])
+BENIGN = [p for p in SERIES
+          if json.loads(p.read_text(encoding="utf-8"))["expected"]["level"] not in ("contact", "urgent")]
+
+
+@pytest.mark.skipif(not BENIGN, reason="no generated sample series yet (make samples)")
+@pytest.mark.parametrize("path", BENIGN, ids=[p.parent.name for p in BENIGN])
 def test_a_benign_sample_series_never_reaches_contact_photo_by_photo(path: Path) -> None:
     bench = _benchmark()
     doc = json.loads(path.read_text(encoding="utf-8"))
-    if bench.expected_level(doc) in ("contact", "urgent"):
-        pytest.skip("concerning series")
     measurements = [bench.measurement_from_truth(p) for p in doc["photos"]]
     injected_at = bench._time(doc.get("injected_at"))
     levels = [assess(measurements[: i + 1], injected_at=injected_at).level for i in range(len(measurements))]
