@@ -1,8 +1,10 @@
 """The app's entry point: it only routes. ``streamlit run app.py``
 
 Signed out, the only page is the sign-in page; a patient sees the check-in pages and
-a clinician the triage pages (``st.navigation`` shows a user only their own pages, and
-every page asks ``tracker.service``, which checks the user against each record).
+a clinician the triage pages (``st.navigation`` registers only the user's own pages, and
+every page asks ``tracker.service``, which checks the user against each record). The
+links are drawn as a row of large buttons at the top of every page (the built-in menu
+hides behind a small icon on a phone).
 """
 
 import streamlit as st
@@ -34,4 +36,7 @@ else:
         st.Page("ui/pages/patients.py", title="Add patient", icon=":material/person_add:"),
         sign_out,
     ]
-st.navigation(pages, position="top").run()
+page = st.navigation(pages, position="hidden")
+if who is not None:
+    widgets.nav_bar(pages, who)
+page.run()

@@ -185,6 +185,10 @@ def logins_text(levels: dict[str, str] | None = None) -> str:
     """The demo logins, one per line, for the terminal and the README."""
     lines = [f"  clinician  {CLINICIAN[0]:<8} password {CLINICIAN[1]}"]
     for p in DEMO_PATIENTS:
-        what = (levels or {}).get(p.username) or p.level or ("missed check-ins" if p.series else "no photos yet")
+        what = (levels or {}).get(p.username) or p.level or ("" if p.series else "no photos yet")
+        if p.ends_ago > timedelta(days=1):
+            what = f"{what}, missed check-ins" if what else "missed check-ins"
+        if p.keep_next:
+            what += f"; try a check-in with {config.data_dir() / 'demo' / (p.username + '-next-photo.jpg')}"
         lines.append(f"  patient    {p.username:<8} password {p.password}   ({p.name}: {what})")
     return "\n".join(lines)

@@ -120,12 +120,19 @@ def course_kind(entries: Sequence[TimelineEntry]) -> str:
     return "bruise" if area["bruise"] > area["erythema"] else "needle_redness"
 
 
-def expected_band(entries: Sequence[TimelineEntry]) -> list[dict[str, float]]:
-    """The expected course of the red area, scaled to the first measured area (empty if none)."""
+def expected_band(entries: Sequence[TimelineEntry], *, beyond_days: float = 1.0) -> list[dict[str, float]]:
+    """The expected course of the red area, scaled to the first measured area, drawn up to
+    ``beyond_days`` after the last photo (so a short series is not squeezed by a two-week band)."""
+    days = [e.hours_since_injection / 24 for e in entries if e.hours_since_injection is not None]
     for e in entries:
         m = e.measurement
         if m is not None and m.usable and m.area_mm2 and e.hours_since_injection is not None:
-            return expected_course(course_kind(entries)).band(float(m.area_mm2))
+            course = expected_course(course_kind(entries))
+            end_h = (max(days) + beyond_days) * 24
+            hours = [h for h, _, _ in course.points if h < end_h] + [end_h]
+            initial = float(m.area_mm2)
+            return [{"day": h / 24, "low": lo * initial, "high": hi * initial}
+                    for h, (lo, hi) in ((h, course.at(h)) for h in hours)]
     return []
 
 

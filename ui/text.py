@@ -31,7 +31,7 @@ class LevelText:
     badge: str
     #: The headline a patient reads.
     headline: str
-    #: Material icon name (``:material/...:``) and an emoji for plain-text places.
+    #: Material icon name (``:material/...:``) and a symbol for HTML places (one every font has).
     icon: str
     emoji: str
     #: Streamlit badge colour name and the hex colour of the reports.
@@ -41,15 +41,15 @@ class LevelText:
 
 LEVELS: dict[str, LevelText] = {
     "expected": LevelText("expected", "Expected", "This looks like the normal healing course.",
-                          ":material/check_circle:", "🟢", "green", LEVEL_COLORS["expected"]),
+                          ":material/check_circle:", "✔", "green", LEVEL_COLORS["expected"]),
     "monitor": LevelText("monitor", "Monitor", "Keep an eye on it: take a photo again tomorrow.",
-                         ":material/visibility:", "🟡", "yellow", LEVEL_COLORS["monitor"]),
+                         ":material/visibility:", "◉", "yellow", LEVEL_COLORS["monitor"]),
     "contact": LevelText("contact", "Contact", "Please contact your clinic or injector.",
-                         ":material/call:", "🟠", "orange", LEVEL_COLORS["contact"]),
+                         ":material/call:", "☎", "orange", LEVEL_COLORS["contact"]),
     "urgent": LevelText("urgent", "Urgent", "Seek emergency care now.",
-                        ":material/emergency:", "🔴", "red", LEVEL_COLORS["urgent"]),
+                        ":material/emergency:", "⚠", "red", LEVEL_COLORS["urgent"]),
 }
-NOT_ASSESSED = LevelText("none", "No result yet", "No result yet.", ":material/help:", "⚪", "gray",
+NOT_ASSESSED = LevelText("none", "No result yet", "No result yet.", ":material/help:", "○", "gray",
                          LEVEL_COLORS["not assessed"])
 
 #: Shown wherever a flag is shown, when the assessment carries no disclaimer of its own.
@@ -95,6 +95,8 @@ def friendly_error(error: Exception) -> str:
 
 
 def fmt_area(area_mm2: float | None, area_px: int | None = None) -> str:
+    if area_mm2 is not None and area_mm2 <= 0:
+        return "no red area"
     if area_mm2 is not None:
         return f"{area_mm2:.0f} mm²" if area_mm2 >= 10 else f"{area_mm2:.1f} mm²"
     if area_px:

@@ -19,7 +19,7 @@ log = logging.getLogger("tracker.ui")
 #: Phone-first: large touch targets, readable type, no wasted margins on a 390 px screen.
 _CSS = """
 <style>
-  .block-container {padding-top: 3.2rem; padding-left: 1rem; padding-right: 1rem; max-width: 60rem;}
+  .block-container {padding-top: 1.2rem; padding-left: 1rem; padding-right: 1rem; max-width: 60rem;}
   .stButton button, .stDownloadButton button, .stFormSubmitButton button, .stLinkButton a
       {min-height: 3rem; font-size: 1.05rem; padding-left: 1.1rem; padding-right: 1.1rem;}
   .stCheckbox label {min-height: 2.6rem; align-items: center;}
@@ -29,10 +29,29 @@ _CSS = """
   .level-banner .lv-sub {font-size: .95rem; opacity: .95;}
   .level-badge {display: inline-block; border-radius: 1rem; padding: .1rem .65rem; color: #fff;
       font-weight: 600; font-size: .9rem; white-space: nowrap;}
+  .st-key-nav_bar {border-bottom: 1px solid #e0e0e0; padding-bottom: .3rem;}
+  .st-key-nav_bar a {min-height: 2.75rem; border: 1px solid #d0d7de; border-radius: .5rem; padding: 0 .6rem;
+      background: #fafafa;}
   .emergency-box {border: 3px solid #c62828; border-radius: .6rem; padding: .6rem .8rem .2rem .8rem;
       background: #fff5f5;}
 </style>
 """
+
+
+def nav_bar(pages: list, who: Actor) -> None:
+    """The user's pages as a row of large links (wrapping on a phone), and who is signed in."""
+    with st.container(horizontal=True, gap="small", key="nav_bar"):
+        for page in pages:
+            st.page_link(page, label=page.title, icon=page.icon)
+    st.caption(f"Signed in as {who.display_name or who.username}")
+
+
+def single_sign_on_configured() -> bool:
+    """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section for ``st.login`` (OIDC)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file: the embedded default, nothing external
+        return False
 
 
 def page_style() -> None:

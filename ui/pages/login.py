@@ -8,6 +8,11 @@ from ui import resources, state, widgets
 st.title("Injection site tracker")
 st.write("A daily photo of your injection site, measured and compared with the usual healing course.")
 
+if widgets.single_sign_on_configured() and not st.user.is_logged_in:
+    # A deployment with an identity provider: its sign-in first, then the clinic login.
+    st.button("Sign in with your organisation", on_click=st.login, type="primary", width="stretch")
+    st.stop()
+
 with st.form("sign_in"):
     username = st.text_input("Username", autocomplete="username")
     password = st.text_input("Password", type="password", autocomplete="current-password")

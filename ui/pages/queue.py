@@ -33,12 +33,11 @@ for e in queue:
     latest = present.latest_entry(timeline) if timeline else None
     current = present.current_assessment(timeline, latest.photo.site_id if latest else None) if timeline else None
     with st.container(border=True, key=f"queue_{e.patient_id}"):
-        thumb, body = st.columns([1, 3], vertical_alignment="top")
-        with thumb:
-            if latest is not None:
-                with widgets.friendly_errors():
-                    st.image(service.read_photo(store, who, latest.photo.id, kind="thumbnail"), width="stretch")
-        with body:
+        row = st.container(horizontal=True, vertical_alignment="top", gap="small")
+        if latest is not None:
+            with row, widgets.friendly_errors():
+                st.image(service.read_photo(store, who, latest.photo.id, kind="thumbnail"), width=84)
+        with row.container(width="stretch"):
             seen = " · acknowledged" if e.acknowledged else ""
             tags = " · :orange[missed check-in]" if e.missed_checkin else ""
             st.markdown(f"{widgets.level_badge_html(e.level)} **{e.patient_name}**{seen}", unsafe_allow_html=True)
