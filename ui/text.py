@@ -104,6 +104,13 @@ def fmt_area(area_mm2: float | None, area_px: int | None = None) -> str:
     return "none measured"
 
 
+def fmt_area_short(area_mm2: float | None, area_px: int | None = None) -> str:
+    """:func:`fmt_area` for a caption under a thumbnail."""
+    if area_mm2 is None and area_px:
+        return "no card, no mm²"
+    return fmt_area(area_mm2, area_px)
+
+
 def fmt_days(hours: float | None) -> str:
     """``"day 3"`` style age since injection; hours in the first day."""
     if hours is None:
@@ -133,6 +140,10 @@ def comparison_sentence(area_now: float | None, area_before: float | None, *, be
     """"the red area is 48 mm², 20% smaller than yesterday" (``None`` when not comparable)."""
     if area_now is None:
         return None
+    if area_now <= 0:
+        if area_before:
+            return f"No red area was measured this time ({fmt_area(area_before)} {before_label})."
+        return "No red area was measured."
     head = f"The red area is {fmt_area(area_now)}"
     if area_before is None:
         return head + "."
@@ -150,11 +161,11 @@ def before_label(hours_now: float | None, hours_before: float | None, when_befor
     if hours_now is not None and hours_before is not None:
         gap_days = (hours_now - hours_before) / 24
         if gap_days < 0.75:
-            return "earlier today" if gap_days < 0.5 else "the last photo"
+            return "earlier today" if gap_days < 0.5 else "in the last photo"
         if gap_days < 1.5:
             return "yesterday"
         return f"{gap_days:.0f} days ago"
-    return f"on {when_before:%a %d %b}" if when_before else "the last photo"
+    return f"on {when_before:%a %d %b}" if when_before else "in the last photo"
 
 
 #: The G11 symptom keys (emergency), for highlighting.

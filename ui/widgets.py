@@ -74,6 +74,23 @@ def friendly_errors() -> Iterator[None]:
         st.error(text.friendly_error(error), icon=":material/error:")
 
 
+def timeline_or_stop(store: Store, who: Actor, patient_id: int | None):
+    """The patient's records (``service.timeline``); on a refusal or error, the message and stop."""
+    from tracker import service
+
+    with friendly_errors():
+        return service.timeline(store, who, patient_id if patient_id is not None else -1)
+    st.stop()
+
+
+def flash_message() -> None:
+    """The message the previous page left (e.g. "Injection time saved"), once."""
+    from ui import state
+
+    if (message := state.flash()) is not None:
+        st.success(message, icon=":material/check:")
+
+
 def level_banner(level: str | None, *, detail: str | None = None) -> None:
     """The level in plain words, with its colour and icon (and the words, for colour-blind readers)."""
     lv = text.level_text(level)
@@ -115,6 +132,11 @@ def reasons(assessment: AssessmentView, *, clinician: bool = False) -> None:
 def advice(assessment: AssessmentView) -> None:
     for line in assessment.advice or ():
         st.markdown(f"- {line}")
+
+
+def chart(layers) -> None:
+    """An Altair chart as wide as the page."""
+    st.altair_chart(layers.properties(width="container"), width="stretch")
 
 
 def photo_or_note(data: bytes | None, caption: str, *, note: str = "No photo") -> None:

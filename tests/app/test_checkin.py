@@ -119,3 +119,16 @@ def test_a_heic_photo_from_an_iphone_is_measured(clinic, photos):
     assert not at.exception
     assert at.title[0].value == "Your result"
     assert "The red area is" in texts(at)
+
+
+def test_the_camera_takes_the_photo_in_the_app_as_well(clinic, photos):
+    at = sign_in("ada")
+    at.segmented_control[0].set_value("Use the camera here").run()
+    assert at.camera_input, "the camera widget replaces the file chooser"
+    at.camera_input[0].set_value(("camera.jpg", photos.today, "image/jpeg"))
+    at.run()
+    at.button(key="send").click()
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Your result"
+    assert "The red area is" in texts(at)

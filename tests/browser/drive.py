@@ -92,11 +92,8 @@ def settle(page, heading: str | None = None, timeout_ms: int = 90_000) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     if heading is not None:
         page.get_by_role("heading", name=heading).first.wait_for(timeout=timeout_ms)
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
-        " && !document.querySelector('[data-testid=\"stSpinner\"]')", timeout=timeout_ms)
-    page.wait_for_timeout(700)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    page.wait_for_timeout(800)
 
 
 def sign_in(page, url: str, username: str, password: str, *, lands_on: str) -> None:
@@ -117,6 +114,11 @@ def go(page, title: str, heading: str | None = None) -> None:
 def shoot(page, path: Path) -> None:
     """A screenshot of the whole page: Streamlit scrolls inside its main area, so the
     viewport is made as tall as the content for the shot."""
+    page.wait_for_function("""() => Array.from(document.images).every(i => i.complete)
+        && Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+               .every(c => c.querySelector('canvas, svg'))""", timeout=60_000)
+    page.mouse.move(0, 0)  # no hover effects in the picture
+    page.wait_for_timeout(800)
     size = page.viewport_size
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 20)})

@@ -19,9 +19,9 @@ measured = st.number_input("The black square measures (mm)", min_value=5.0, max_
                            format="%.1f", value=float(st.session_state[state.MARKER_MM]))
 if measured != st.session_state[state.MARKER_MM]:
     st.session_state[state.MARKER_MM] = measured
-    st.success(f"Saved: your photos will be measured with a {measured:.1f} mm card.", icon=":material/check:")
-elif measured != 20.0:
-    st.caption(f"Your photos are measured with a {measured:.1f} mm card.")
+    st.success(f"Your photos will be measured with a {measured:.1f} mm card.", icon=":material/check:")
+if measured != 20.0:
+    st.caption("Kept until you sign out: enter it again after signing in if your card is not 20.0 mm.")
 
 st.subheader("Taking a good photo")
 for line in CAPTURE_ADVICE:

@@ -19,14 +19,8 @@ store = resources.store()
 round_ = st.session_state[state.CHECKIN_ROUND]
 
 st.title("Daily check-in")
-if (message := state.flash()) is not None:
-    st.success(message, icon=":material/check:")
-
-timeline = None
-with widgets.friendly_errors():
-    timeline = service.timeline(store, who, who.patient_id)
-if timeline is None:
-    st.stop()
+widgets.flash_message()
+timeline = widgets.timeline_or_stop(store, who, who.patient_id)
 
 choices = present.site_choices(timeline)
 site = None

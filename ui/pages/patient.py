@@ -62,10 +62,9 @@ widgets.disclaimer(current)
 if entries:
     rows = present.chart_rows(entries)
     flags = present.flag_marks(entries)
-    st.altair_chart(trend_chart(rows, bands=present.expected_band(entries), flags=flags, metric="area_mm2",
-                                width=560, height=220).properties(width="container"), width="stretch")
-    st.altair_chart(trend_chart(rows, flags=flags, metric="mean_delta_a", width=560, height=180)
-                    .properties(width="container"), width="stretch")
+    widgets.chart(trend_chart(rows, bands=present.expected_band(entries), flags=flags, metric="area_mm2",
+                              height=220))
+    widgets.chart(trend_chart(rows, flags=flags, metric="mean_delta_a", height=180))
 
 # -- photo timeline, rectified to one mm scale ------------------------------------------
 views: dict[int, object] = {}
@@ -112,9 +111,14 @@ for s in reversed(timeline.symptoms):
 st.subheader("Notes")
 for n in timeline.notes:
     st.markdown(f"- {text.fmt_when(n.created_at)}, {n.author_name or 'clinician'}: {n.text}")
-note = st.text_area("Add a note", key="note", placeholder="e.g. Called the patient; advised cold compress.")
-if st.button("Save note", icon=":material/note_add:"):
+
+
+def save_note(assessment_id: int | None) -> None:
     with widgets.friendly_errors():
-        service.add_note(store, who, patient_id=patient_id, text=note,
-                         assessment_id=current.id if current else None)
-        st.rerun()
+        service.add_note(store, who, patient_id=patient_id, text=st.session_state["note"],
+                         assessment_id=assessment_id)
+        st.session_state["note"] = ""
+
+
+st.text_area("Add a note", key="note", placeholder="e.g. Called the patient; advised a cold compress.")
+st.button("Save note", icon=":material/note_add:", on_click=save_note, args=(current.id if current else None,))

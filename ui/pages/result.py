@@ -9,14 +9,8 @@ who = state.actor()
 store = resources.store()
 
 st.title("Your result")
-if (message := state.flash()) is not None:
-    st.success(message, icon=":material/check:")
-
-timeline = None
-with widgets.friendly_errors():
-    timeline = service.timeline(store, who, who.patient_id)
-if timeline is None:
-    st.stop()
+widgets.flash_message()
+timeline = widgets.timeline_or_stop(store, who, who.patient_id)
 
 entry = present.latest_entry(timeline, st.session_state[state.RESULT_PHOTO])
 assessment = present.current_assessment(timeline, entry.photo.site_id if entry else None)
