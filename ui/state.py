@@ -20,6 +20,8 @@ MARKER_MM = "marker_mm"
 CHECKIN_ROUND = "checkin_round"
 #: The patient a clinician is looking at (Patient and Export pages share it).
 PATIENT = "clinician_patient_id"
+#: The clinician's note being written on the Patient page (a widget key, cleared once saved).
+NOTE = "clinician_note"
 
 DEFAULTS: dict[str, Any] = {
     ACTOR: None, RESULT_PHOTO: None, FLASH: None, MARKER_MM: 20.0, CHECKIN_ROUND: 0, PATIENT: None,

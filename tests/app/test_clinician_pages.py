@@ -86,7 +86,7 @@ def test_a_note_is_saved_on_the_patient(clinic):
     at = sign_in("dr.test")
     at.session_state["clinician_patient_id"] = clinic.ada
     at.switch_page("ui/pages/patient.py").run()
-    at.text_area(key="note").input("Called Ada; cold compress advised.")
+    at.text_area(key="clinician_note").input("Called Ada; cold compress advised.")
     next(b for b in at.button if b.label == "Save note").click()
     at.run()
     assert "Called Ada; cold compress advised." in texts(at)
@@ -133,3 +133,12 @@ def test_add_patient_gives_an_invite_code_and_records_a_treatment(clinic):
     form.button[0].click()
     at.run()
     assert "Saved: Botox, glabella, forehead." in texts(at)
+
+
+def test_the_patient_page_of_a_patient_without_injection_time_asks_for_it(clinic):
+    at = sign_in("dr.test")
+    at.session_state["clinician_patient_id"] = clinic.bea
+    at.switch_page("ui/pages/patient.py").run()
+    assert not at.exception
+    assert "The injection time is not set" in at.warning[0].value
+    assert "No result yet" in texts(at)

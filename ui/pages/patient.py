@@ -115,10 +115,10 @@ for n in timeline.notes:
 
 def save_note(assessment_id: int | None) -> None:
     with widgets.friendly_errors():
-        service.add_note(store, who, patient_id=patient_id, text=st.session_state["note"],
+        service.add_note(store, who, patient_id=patient_id, text=st.session_state[state.NOTE],
                          assessment_id=assessment_id)
-        st.session_state["note"] = ""
+        st.session_state[state.NOTE] = ""
 
 
-st.text_area("Add a note", key="note", placeholder="e.g. Called the patient; advised a cold compress.")
+st.text_area("Add a note", key=state.NOTE, placeholder="e.g. Called the patient; advised a cold compress.")
 st.button("Save note", icon=":material/note_add:", on_click=save_note, args=(current.id if current else None,))
