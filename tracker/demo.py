@@ -111,6 +111,11 @@ def _load_series(root: Path, name: str) -> dict:
     return json.loads((root / name / "series.json").read_text())
 
 
+def _taken_at(photo: dict) -> datetime:
+    """A sample photo's capture time as an instant (its local time and UTC offset)."""
+    return datetime.fromisoformat(photo["taken_at"] + (photo.get("utc_offset") or "+00:00"))
+
+
 def _whole_day_shift(series_end: datetime, target_end: datetime) -> timedelta:
     """Whole days, so capture times keep their time of day, ending at or before ``target_end``."""
     return timedelta(days=(target_end - series_end).days)
@@ -156,11 +161,8 @@ def _seed_patient(store: Store, clinic_id: int, p: DemoPatient, root: Path, out_
         return ""
     series = _load_series(root, p.series)
     photos = series["photos"][: p.photos] if p.photos else series["photos"]
-    offset = timezone(timedelta(hours=int(photos[-1]["utc_offset"][:3]), minutes=0)) \
-        if photos[-1].get("utc_offset") else timezone.utc
-    last_taken = datetime.fromisoformat(photos[-1]["taken_at"]).replace(tzinfo=offset)
-    shift = _whole_day_shift(last_taken, now - p.ends_ago)
-    injected = datetime.fromisoformat(series["injected_at"]).replace(tzinfo=offset) + shift
+    shift = _whole_day_shift(_taken_at(photos[-1]), now - p.ends_ago)
+    injected = _taken_at({**photos[-1], "taken_at": series["injected_at"]}) + shift
     treatment = service.record_treatment(
         store, sys_actor, patient_id=patient.id, product=p.product, units=20, areas=[p.area],
         injected_at=injected if p.with_injection_time else None, now=now)
@@ -168,7 +170,7 @@ def _seed_patient(store: Store, clinic_id: int, p: DemoPatient, root: Path, out_
     level = ""
     for i, photo in enumerate(photos):
         data = shifted_jpeg((root / p.series / photo["file"]).read_bytes(), shift)
-        taken = datetime.fromisoformat(photo["taken_at"]).replace(tzinfo=offset) + shift
+        taken = _taken_at(photo) + shift
         last = i == len(photos) - 1
         result = service.ingest_photo(store, sys_actor, site_id=site_id, source=data, name=photo["file"],
                                       symptoms=p.symptoms if last else (), now=taken + timedelta(minutes=2))

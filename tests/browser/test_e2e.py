@@ -27,6 +27,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("demo-clinic")
     printed = seed_demo(data)
     assert "dr.demo" in printed and "pat-next-photo.jpg" in printed
+    for line in ("(Alex Expected: expected)", "(Morgan Monitor: monitor)", "(Casey Contact: contact)",
+                 "(Uma Urgent: urgent)"):  # the levels the seeded series actually reached
+        assert line in printed, printed
     with streamlit_server(data) as url:
         yield url, data
 
