@@ -30,7 +30,7 @@ def test_a_clinician_signs_in_to_the_triage_queue(clinic):
 
 def test_a_wrong_password_says_so_and_five_in_a_row_lock_the_account(clinic):
     at = new_app().run()
-    for attempt in range(5):
+    for _ in range(5):
         form = at.get("form")[0]
         form.text_input[0].input("ada")
         form.text_input[1].input("not-the-password")
@@ -39,8 +39,8 @@ def test_a_wrong_password_says_so_and_five_in_a_row_lock_the_account(clinic):
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "Wrong username or password" in errors[0]
     assert "locked" in errors[0] and "15 minutes" in errors[0]
-    at = sign_in_attempt = new_app().run()
-    form = sign_in_attempt.get("form")[0]
+    at = new_app().run()  # a new session: the right password is refused while locked
+    form = at.get("form")[0]
     form.text_input[0].input("ada")
     form.text_input[1].input(PASSWORD)
     form.button[0].click()
