@@ -77,20 +77,10 @@ def find_card(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibration | None
     if marker_mm <= 0:
         raise ValueError(f"marker_mm must be positive, got {marker_mm}")
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    corners, ids, _ = _detector().detectMarkers(grey)
-    if ids is None:
-        return None
-    best = None
-    for c, i in zip(corners, ids.ravel()):
-        if int(i) not in ACCEPTED_IDS:
-            continue
-        quad = c.reshape(4, 2).astype(np.float32)
-        perimeter = cv2.arcLength(quad, closed=True)
-        if best is None or perimeter > best[2]:
-            best = (int(i), quad, perimeter)
+    best = _detect(grey)
     if best is None:
         return None
-    marker_id, quad, _ = best
+    marker_id, quad = best
     s = float(marker_mm)
     plane = np.array([[0, 0], [s, 0], [s, s], [0, s]], dtype=np.float32)
     h = cv2.getPerspectiveTransform(quad, plane).astype(np.float64)
@@ -104,6 +94,27 @@ def find_card(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibration | None
         marker_id=marker_id, corners_px=quad, homography=h, px_per_mm=px_per_mm, tilt_deg=tilt,
         marker_mm=s, white_linear=white, white_status=status, edge_sharpness=_edge_sharpness(grey, quad),
     )
+
+
+def _detect(grey: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """The largest accepted marker: id and (4, 2) corners in ``grey``'s pixels.
+
+    A defocused or shaken photo can hide the marker's bits at full resolution while they
+    are still legible at half or a quarter of it, so detection is retried there. The card
+    is then found, and the blur is *measured* on its edges and reported as such, instead of
+    the photo passing as merely "no card".
+    """
+    for factor in (1, 2, 4):
+        small = grey if factor == 1 else cv2.resize(grey, (grey.shape[1] // factor, grey.shape[0] // factor),
+                                                  interpolation=cv2.INTER_AREA)
+        corners, ids, _ = _detector().detectMarkers(small)
+        if ids is None:
+            continue
+        found = [(int(i), c.reshape(4, 2).astype(np.float32) * factor)
+                 for c, i in zip(corners, ids.ravel()) if int(i) in ACCEPTED_IDS]
+        if found:
+            return max(found, key=lambda t: cv2.arcLength(t[1], closed=True))
+    return None
 
 
 def homography_jacobian(h: np.ndarray, point: np.ndarray) -> np.ndarray:
