@@ -1,0 +1,41 @@
+import numpy as np
+from numpy.testing import assert_allclose
+from skimage.color import rgb2lab
+
+from tracker.imaging.color import haemoglobin_index, rgb_to_lab, srgb_to_linear, white_balance_gains
+
+
+def test_linearisation_follows_the_srgb_standard():
+    codes = np.array([[[0, 10, 128], [200, 255, 64]]], np.uint8)
+    c = codes / 255.0
+    expected = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    assert_allclose(srgb_to_linear(codes), expected, atol=1e-6)
+
+
+def test_cielab_matches_scikit_image_reference():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    assert_allclose(rgb_to_lab(rgb), rgb2lab(rgb), atol=0.6)
+
+
+def test_white_balance_on_the_card_makes_a_tinted_white_neutral():
+    warm_white = np.array([0.9, 0.6, 0.3])
+    gains = white_balance_gains(warm_white)
+    patch = np.full((4, 4, 3), 0, np.uint8)
+    # the photographed card white, encoded to sRGB
+    enc = np.where(warm_white <= 0.0031308, 12.92 * warm_white, 1.055 * warm_white ** (1 / 2.4) - 0.055)
+    patch[:] = np.round(enc * 255).astype(np.uint8)
+    lab = rgb_to_lab(patch, gains=gains)
+    assert abs(lab[..., 1]).max() < 1.0 and abs(lab[..., 2]).max() < 1.0
+
+
+def test_the_haemoglobin_index_of_a_lesion_over_skin_does_not_depend_on_the_illuminant():
+    skin, lesion = np.array([0.6, 0.4, 0.3]), np.array([0.6, 0.4 * np.exp(-0.3), 0.3 * np.exp(-0.2)])
+    deltas = []
+    for illum in ([1.0, 0.66, 0.36], [0.84, 0.95, 1.1]):
+        lin = np.stack([skin, lesion]) * illum
+        enc = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+        rgb = np.round(enc * 255).astype(np.uint8)[None]
+        hb = haemoglobin_index(rgb)[0]
+        deltas.append(hb[1] - hb[0])
+    assert_allclose(deltas, [0.3, 0.3], atol=0.02)
