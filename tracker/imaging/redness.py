@@ -261,8 +261,8 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         seed = np.zeros(hb.shape, bool)
         seed[box] = labels[box] == lab_id
         values = hb[box][seed[box]]
-        peak, top = np.percentile(values, [PEAK_PERCENTILE, ACCEPT_PERCENTILE])
-        seeds_by_peak.append((float(peak), float(top), seed))
+        top = float(np.percentile(values, ACCEPT_PERCENTILE))
+        seeds_by_peak.append((_peak(hb, box, seed), top, seed))
     seeds_by_peak.sort(key=lambda t: -t[0])
     claimed = np.zeros(hb.shape, bool)
     regions: list[RawRegion] = []
@@ -304,6 +304,18 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
                                  mean_delta_a=mean_da, mean_delta_l=dl, mean_delta_b=db))
     regions.sort(key=lambda r: -int(r.mask.sum()))
     return regions
+
+
+def _peak(hb: np.ndarray, box: tuple[slice, slice], seed: np.ndarray) -> float:
+    """Peak excess of a seed: its PEAK_PERCENTILE-th percentile.
+
+    The maximum of a textured plateau reads high (the skin's own mottling rides on it:
+    -6.8 % median area at the 98th percentile, -9.4 % for the maximum after smoothing at a
+    twentieth of the seed's radius); the 90th percentile measured best (-2.9 %). Its known
+    cost: on a strongly peaked, Gaussian-like spot it reads low and the border lies up to
+    ~20 % (in area) outside the true half maximum (tests/imaging/test_redness.py).
+    """
+    return float(np.percentile(hb[box][seed[box]], PEAK_PERCENTILE))
 
 
 def _surrounding_level(hb: np.ndarray, region: np.ndarray, skin: np.ndarray,

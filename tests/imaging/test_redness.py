@@ -1,0 +1,67 @@
+"""Known answers for the half-maximum segmentation and the region kinds."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sample_images.render import PhotoSpec, render_photo
+from sample_images.scene import Lesion, SkinSpec
+from tracker.imaging.load import LoadedPhoto
+from tracker.imaging.pipeline import analyze_loaded
+from tracker.imaging.redness import ExcessMaps, classify_region, segment_regions
+
+
+def _maps(hb, da=None):
+    zeros = np.zeros_like(hb)
+    return ExcessMaps(delta_l=zeros, delta_a=da if da is not None else hb * 40, delta_b=zeros, delta_hb=hb,
+                      delta_od_red=hb * 0.05, sigma_a=0.3, sigma_l=0.3, sigma_hb=0.01,
+                      baseline_lab=np.array([60.0, 12.0, 18.0]))
+
+
+def test_the_border_is_the_half_maximum_contour_of_a_textured_plateau():
+    yy, xx = np.mgrid[:400, :400]
+    radius = 60.0
+    rho = np.hypot(xx - 200, yy - 200) / radius
+    texture = np.random.default_rng(2).normal(0, 0.008, rho.shape)
+    hb = (0.3 * np.exp(-np.log(2) * rho**6) + texture).astype(np.float32)  # f = 1/2 exactly at rho = 1
+    regions = segment_regions(_maps(hb), np.ones(hb.shape, bool), px_per_mm=10.0)
+    assert len(regions) == 1
+    assert_allclose(regions[0].mask.sum(), np.pi * radius**2, rtol=0.04)
+
+
+def test_on_a_peaked_gaussian_spot_the_border_lies_at_or_just_outside_half_maximum():
+    yy, xx = np.mgrid[:400, :400]
+    sigma = 30.0
+    hb = (0.3 * np.exp(-((xx - 200) ** 2 + (yy - 200) ** 2) / (2 * sigma**2))).astype(np.float32)
+    regions = segment_regions(_maps(hb), np.ones(hb.shape, bool), px_per_mm=10.0)
+    expected = np.pi * sigma**2 * 2 * np.log(2)  # {exp(-r²/2σ²) >= 1/2}
+    assert len(regions) == 1 and expected * 0.95 <= regions[0].mask.sum() <= expected * 1.22
+
+
+def test_noise_alone_makes_no_region():
+    rng = np.random.default_rng(1)
+    hb = (rng.normal(0, 0.01, (300, 300))).astype(np.float32)
+    assert segment_regions(_maps(hb), np.ones(hb.shape, bool), px_per_mm=10.0) == []
+
+
+@pytest.mark.parametrize("fitzpatrick", [2, 5])
+def test_a_spot_that_fades_evenly_keeps_its_area_while_its_intensity_falls(fitzpatrick):
+    results = []
+    for amplitude in (0.6, 0.3):
+        rgb, truth, _ = render_photo(PhotoSpec(skin=SkinSpec(fitzpatrick=fitzpatrick, seed=11),
+                                               lesions=(Lesion("erythema", (0, 0), (7, 6), amplitude=amplitude,
+                                                               edge_order=2.5),), seed=11))
+        m = analyze_loaded(LoadedPhoto(rgb, (1600, 1200), 1.0, None, "PNG", "x")).measurement
+        results.append((m.redness.area_mm2, m.redness.mean_delta_a, truth["area_mm2"]))
+    (area_strong, da_strong, true_area), (area_faint, da_faint, _) = results
+    assert_allclose(area_faint, area_strong, rtol=0.12)
+    assert_allclose(area_strong, true_area, rtol=0.12)
+    assert da_faint < 0.7 * da_strong
+
+
+def test_kinds_follow_what_absorbs_red_light():
+    assert classify_region(-5.0, 9.0, -0.5, 0.08) == "erythema"      # oxy-haemoglobin
+    assert classify_region(-11.0, 8.0, -3.0, 0.45) == "bruise"       # deoxy-haemoglobin
+    assert classify_region(-22.0, 3.0, 2.0, 0.8, 6.0) == "mole"      # melanin, small and brown
+    assert classify_region(-22.0, 3.0, 2.0, 0.8, 120.0) == "bruise"  # large dark patch: never dropped
+    assert classify_region(-4.0, 5.0, -0.7, 0.25) == "erythema"      # doubtful: the stricter clock
