@@ -43,3 +43,7 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Screenshots of every page at 390 px and 1280 px with Debian's Chromium (see README "The app").
+screenshots: venv
+	$(PY) -m tests.browser.screenshots docs/screenshots
