@@ -16,6 +16,7 @@ from tests.store.fixtures import (  # noqa: F401  (fixtures)
     cheap_password_hashing,
     database_url,
     fake_analyze_loaded,
+    fake_assess,
     fake_pipeline,
     photo_bytes,
     store,
@@ -448,3 +449,127 @@ def test_the_reanalyze_command_measures_stored_photos_with_the_current_version(
         capsys.readouterr().out)
     assert main(["reanalyze"]) == 0
     assert "0 measured now, 1 already measured" in capsys.readouterr().out
+
+
+# -- the queue's figures, kept up to date by every use case --------------------------------
+def test_a_queue_entry_carries_the_newest_photo_its_figures_and_the_sites_trend(store, world, monkeypatch):
+    service.ingest_photo(store, world.ada, site_id=world.site.id, now=NOW,
+                         source=photo_bytes(1, taken_at=local(2026, 11, 3, 10, 0)))
+    newest = service.ingest_photo(store, world.ada, site_id=world.site.id, now=NOW,
+                                  source=photo_bytes(3, taken_at=local(2026, 11, 4, 10, 0)))
+    # an older photo sent later does not replace the newest one
+    service.ingest_photo(store, world.ada, site_id=world.site.id, now=NOW,
+                         source=photo_bytes(1, seed=9, taken_at=local(2026, 11, 2, 22, 0)))
+
+    (entry,) = service.clinician_queue(store, world.dr_a, now=NOW)
+    assert entry.latest == service.QueueFigures(
+        photo_id=newest.photo.id, hours_since_injection=pytest.approx(48.0), usable=True,
+        area_mm2=pytest.approx(7.68), area_px=768, mean_delta_a=pytest.approx(9.5), trend_direction=None,
+        trend_pct=None)
+    assert (entry.level, entry.acknowledged, entry.missed_checkin) == ("contact", False, False)
+    assert [r.rule for r in entry.reasons] == ["redness-growing"]
+    assert entry.injected_at == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    current = service.timeline(store, world.dr_a, world.p1.id).current
+    assert entry.open_assessment_ids == (current[0].id,)
+
+    service.acknowledge_flag(store, world.dr_a, entry.open_assessment_ids[0], now=NOW)
+    (after,) = service.clinician_queue(store, world.dr_a, now=NOW)
+    assert (after.acknowledged, after.open_assessment_ids, after.level) == (True, (), "contact")
+
+    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
+    monkeypatch.setattr(service, "_analyze_loaded", analyze_v2)
+    service.reanalyze(store, service.SYSTEM, now=NOW + timedelta(minutes=5))
+    (reanalysed,) = service.clinician_queue(store, world.dr_a, now=NOW + timedelta(minutes=5))
+    assert reanalysed.latest.photo_id == newest.photo.id and not reanalysed.acknowledged
+    assert reanalysed.assessed_at == (NOW + timedelta(minutes=5)).astimezone(reanalysed.assessed_at.tzinfo)
+
+
+def test_the_queue_entry_shows_the_trend_the_sites_newest_assessment_found(store, world, monkeypatch):
+    def assess_with_trend(measurements, **kwargs):
+        found = fake_assess(measurements, **kwargs)
+        return SimpleNamespace(level=found.level, reasons=found.reasons, fda_grade=found.fda_grade,
+                               to_dict=lambda: {**found.to_dict(), "trend": {
+                                   "direction": "shrinking", "area_change_per_day_pct": -12.5}})
+
+    monkeypatch.setattr(service, "_assess", assess_with_trend)
+    service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(1), now=NOW)
+    (entry,) = service.clinician_queue(store, world.dr_a, now=NOW)
+    assert (entry.latest.trend_direction, entry.latest.trend_pct) == ("shrinking", -12.5)
+
+
+def test_a_patient_with_only_an_injection_time_is_queued_without_figures(store, world):
+    (entry,) = service.clinician_queue(store, world.dr_a, now=NOW)
+    assert (entry.patient_name, entry.level, entry.latest, entry.missed_checkin) == ("Ada", None, None, True)
+    assert entry.open_assessment_ids == () and not entry.acknowledged
+    # correcting the injection time moves the patient out of the first 14 days
+    service.set_injection_time(store, world.dr_a, treatment_id=world.treatment.id,
+                               injected_at=local(2026, 10, 1, 10, 0), now=NOW)
+    assert service.clinician_queue(store, world.dr_a, now=NOW) == ()
+
+
+def test_a_limited_queue_is_the_start_of_the_whole_queue_missed_check_ins_included(store, world):
+    patients = [world.p1, world.p2] + [service.register_patient(store, world.dr_a, display_name=f"P{i}")
+                                       for i in range(4)]
+    for i, p in enumerate(patients[1:], start=1):
+        t = service.record_treatment(store, world.dr_a, patient_id=p.id, product="Botox",
+                                     injected_at=INJECTED_LOCAL, now=NOW)
+        if i % 2:
+            service.ingest_photo(store, world.dr_a, site_id=t.sites[0].id, source=photo_bytes(1, seed=i),
+                                 now=NOW - timedelta(hours=i), symptoms=["breathing_difficulty"] if i == 3 else ())
+    whole = service.clinician_queue(store, world.dr_a, now=NOW)
+    assert len(whole) == 6
+    assert [e.missed_checkin for e in whole].count(True) == 3  # injected 3 days ago, never checked in
+    assert [e.level for e in whole[:4]] == ["urgent", None, None, None]  # missed ones rank with monitor
+    for limit in range(1, 7):
+        assert service.clinician_queue(store, world.dr_a, now=NOW, limit=limit) == whole[:limit]
+
+
+# -- the measured marker size ----------------------------------------------------------------
+def test_a_patients_measured_marker_size_is_kept_validated_and_audited(store, world):
+    assert world.p1.marker_mm is None
+    view = service.set_marker_size(store, world.ada, patient_id=world.p1.id, marker_mm=20.6)
+    assert view.marker_mm == 20.6
+    assert service.list_patients(store, world.ada)[0].marker_mm == 20.6
+    for wrong in (4.9, 100.1, float("nan"), "20"):
+        with pytest.raises(InvalidArgumentError, match="between 5 and 100 mm"):
+            service.set_marker_size(store, world.ada, patient_id=world.p1.id, marker_mm=wrong)
+    with pytest.raises(AccessDeniedError):
+        service.set_marker_size(store, world.bea, patient_id=world.p1.id, marker_mm=30.0)
+    with pytest.raises(AccessDeniedError):
+        service.set_marker_size(store, world.dr_b, patient_id=world.p1.id, marker_mm=30.0)
+    assert service.set_marker_size(store, world.dr_a, patient_id=world.p1.id, marker_mm=None).marker_mm is None
+    with store.transaction() as session:
+        events = session.execute(select(AuditEvent.actor_user_id, AuditEvent.allowed, AuditEvent.detail)
+                                 .where(AuditEvent.action == "set_marker_size").order_by(AuditEvent.id)).all()
+    assert [tuple(e) for e in events] == [
+        (world.ada.user_id, True, "20.6 mm"), (world.bea.user_id, False, "You may not see or change this "
+                                               "patient's records."),
+        (world.dr_b.user_id, False, "You may not see or change this patient's records."),
+        (world.dr_a.user_id, True, "as designed")]
+
+
+def test_ingest_and_reanalysis_measure_with_the_patients_marker_size_unless_told_otherwise(
+        store, world, monkeypatch):
+    used: list[float] = []
+
+    def spy(photo, *, marker_mm):
+        used.append(marker_mm)
+        analysis = fake_analyze_loaded(photo, marker_mm=marker_mm)
+        return replace(analysis, measurement=replace(analysis.measurement, algorithm_version=service.ALGORITHM_VERSION))
+
+    monkeypatch.setattr(service, "_analyze_loaded", spy)
+    service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(1), now=NOW)
+    service.set_marker_size(store, world.ada, patient_id=world.p1.id, marker_mm=21.5)
+    service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(2), now=NOW)
+    service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(3), now=NOW,
+                         marker_mm=19.0)
+    assert used == [20.0, 21.5, 19.0]
+
+    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
+    used.clear()
+    service.reanalyze(store, service.SYSTEM, now=NOW)
+    assert used == [21.5, 21.5, 21.5]
+    monkeypatch.setattr(service, "ALGORITHM_VERSION", "3.0.0")
+    used.clear()
+    service.reanalyze(store, service.SYSTEM, patient_id=world.p1.id, marker_mm=22.0, now=NOW)
+    assert used == [22.0, 22.0, 22.0]

@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reanalyze", help="measure stored photos again with the current algorithm (old results are kept)")
     p.add_argument("--patient", type=int, default=None, help="only this patient's photos (id)")
-    p.add_argument("--marker-mm", type=_positive_mm, default=20.0, help="printed side of the card's marker (mm)")
+    p.add_argument("--marker-mm", type=_positive_mm, default=None,
+                   help="printed side of the card's marker (mm); default: each patient's measured card, else 20")
     p.set_defaults(func=cmd_reanalyze)
 
     for register in _EXTRA_COMMANDS:

@@ -62,7 +62,7 @@ from tracker.store.passwords import (
     new_invite_code,
     verify_password,
 )
-from tracker.store.repository import QueueRow, Repository, hours_between
+from tracker.store.repository import QueueRow, Repository, hours_between, queue_priority
 from tracker.store.views import (
     SYSTEM,
     Actor,
@@ -74,6 +74,7 @@ from tracker.store.views import (
     NoteView,
     PatientView,
     QueueEntry,
+    QueueFigures,
     ReasonView,
     ReanalysisReport,
     SymptomResult,
@@ -95,6 +96,10 @@ SYMPTOM_WINDOW = timedelta(hours=24)
 ANALYSIS_MAX_SIDE = 2048
 #: A camera clock this far ahead of the upload is wrong; the upload time is used instead.
 CLOCK_SKEW = timedelta(hours=24)
+#: The card's black square as designed (``tracker.reports.card``), and the sizes a
+#: patient's measurement of their print may take.
+DEFAULT_MARKER_MM = 20.0
+MARKER_MM_RANGE = (5.0, 100.0)
 
 PhotoKind = Literal["image", "thumbnail", "overlay"]
 
@@ -102,7 +107,7 @@ __all__ = [
     "SYSTEM", "Actor", "Store", "acknowledge_flag", "add_note", "authenticate", "clinician_queue",
     "create_invite", "export_rows", "ingest_photo", "list_patients", "open_store", "read_photo",
     "reanalyze", "record_symptoms", "record_treatment", "redeem_invite", "register_clinic",
-    "register_clinician", "register_patient", "set_injection_time", "timeline",
+    "register_clinician", "register_patient", "set_injection_time", "set_marker_size", "timeline",
 ]
 
 
@@ -438,6 +443,29 @@ def list_patients(store: Store, actor: Actor, *, clinic_id: int | None = None) -
                      for p in repo.patients_of_clinic(clinic.id))
 
 
+def set_marker_size(store: Store, actor: Actor, *, patient_id: int, marker_mm: float | None) -> PatientView:
+    """Keep the size of the black square on the patient's printed card, as measured with a
+    ruler (``None``: as designed, :data:`DEFAULT_MARKER_MM`). Their photos are measured with
+    it from now on (:func:`ingest_photo`, :func:`reanalyze`)."""
+    low, high = MARKER_MM_RANGE
+    if marker_mm is not None:
+        if not isinstance(marker_mm, (int, float)) or not low <= float(marker_mm) <= high:
+            raise InvalidArgumentError(
+                f"The marker size must be between {low:g} and {high:g} mm, not {marker_mm!r}: "
+                "measure the black square of one card with a ruler.")
+        marker_mm = float(marker_mm)
+    with _transaction(store, actor) as repo:
+        patient = _patient_for(repo, actor, patient_id, "set_marker_size")
+        patient.marker_mm = marker_mm
+        _audit(repo, actor, "set_marker_size", "patient", patient.id, patient.id,
+               detail="as designed" if marker_mm is None else f"{marker_mm:g} mm")
+        return rows.patient_view(patient, repo.zone(patient))
+
+
+def _marker_mm(patient: Patient) -> float:
+    return patient.marker_mm if patient.marker_mm is not None else DEFAULT_MARKER_MM
+
+
 # -- treatments ------------------------------------------------------------------------
 def record_treatment(store: Store, actor: Actor, *, patient_id: int, product: str,
                      injected_at: datetime | None = None, units: float | None = None,
@@ -459,6 +487,7 @@ def record_treatment(store: Store, actor: Actor, *, patient_id: int, product: st
         repo.add(treatment)
         site_rows = [Site(treatment_id=treatment.id, patient_id=patient.id, name=n) for n in site_names]
         repo.add(*site_rows)
+        _refresh_queue(repo, patient)
         _audit(repo, actor, "record_treatment", "treatment", treatment.id, patient.id)
         return rows.treatment_view(treatment, zone, site_rows)
 
@@ -497,6 +526,7 @@ def set_injection_time(store: Store, actor: Actor, *, treatment_id: int, injecte
             site = repo.site(site_id)
             assert site is not None
             _assess_site(repo, patient, site, treatment, zone, now, photo_id=None)
+        _refresh_queue(repo, patient)
         _audit(repo, actor, "set_injection_time", "treatment", treatment.id, patient.id)
         return rows.treatment_view(treatment, zone, repo.sites_of_treatment(treatment.id))
 
@@ -596,12 +626,13 @@ def _measurement_row(photo_id: int, m: PhotoMeasurement, hours: float | None, no
 
 def ingest_photo(store: Store, actor: Actor, *, site_id: int, source: bytes | str | Path | BinaryIO,
                  name: str | None = None, symptoms: Sequence[str] = (), note: str | None = None,
-                 marker_mm: float = 20.0, now: datetime | None = None) -> IngestResult:
+                 marker_mm: float | None = None, now: datetime | None = None) -> IngestResult:
     """Store one photo of a site: decode, measure, write the files, assess the site's
     whole series, all in one transaction (all of it is stored, or none of it). The same
     content uploaded again by the same patient returns the existing record. The capture
     time comes from EXIF when present, else the upload time (``photo.taken_at_source``).
-    ``symptoms`` (keys) reported with the photo are stored and count in the assessment."""
+    ``symptoms`` (keys) reported with the photo are stored and count in the assessment.
+    ``marker_mm`` defaults to the patient's measured card (:func:`set_marker_size`)."""
     now = now or _utcnow()
     data = _read_source(source)
     digest = hashlib.sha256(data).hexdigest()
@@ -613,6 +644,8 @@ def ingest_photo(store: Store, actor: Actor, *, site_id: int, source: bytes | st
         existing = repo.photo_by_content(patient.id, digest)
         if existing is not None:
             return _duplicate(repo, actor, existing)
+        if marker_mm is None:
+            marker_mm = _marker_mm(patient)
     prepared = _prepare(data, name=name, marker_mm=marker_mm)
     with store.files.staged() as staged:
         try:
@@ -661,6 +694,7 @@ def _store_photo(repo: Repository, actor: Actor, staged: StagedFiles, site_id: i
                                note=note, reported_by_user_id=actor.user_id))
     assessment = _assess_site(repo, patient, site, treatment, zone, now, photo_id=photo.id)
     patient.last_checkin_at = max(patient.last_checkin_at or now, now)
+    _refresh_queue(repo, patient)
     _audit(repo, actor, "ingest_photo", "photo", photo.id, patient.id)
     return IngestResult(photo=rows.photo_view(photo, zone), measurement=rows.measurement_view(measurement, zone),
                         assessment=rows.assessment_view(assessment, zone), duplicate=False)
@@ -722,6 +756,7 @@ def record_symptoms(store: Store, actor: Actor, *, patient_id: int, symptoms: Se
         if not assessments:
             assessments = [_assess_site(repo, patient, None, None, zone, now, photo_id=None)]
         patient.last_checkin_at = max(patient.last_checkin_at or now, now)
+        _refresh_queue(repo, patient)
         _audit(repo, actor, "record_symptoms", "symptom_report", report.id, patient.id)
         return SymptomResult(report=rows.symptom_view(report, zone),
                              assessments=tuple(rows.assessment_view(a, zone) for a in assessments))
@@ -773,48 +808,36 @@ def clinician_queue(store: Store, actor: Actor, *, clinic_id: int | None = None,
     Unacknowledged flags first (most urgent, then most recent), then acknowledged ones.
     Patients in their first 14 days after an injection who have not checked in for over
     a day are included (``missed_checkin``) and rank at least with "monitor".
-    ``limit`` returns only the first entries. A few queries, whatever the number of patients."""
+    ``limit`` returns only the first entries. Two indexed statements over the queue rows
+    that every use case keeps up to date, whatever the number of patients."""
     now = now or _utcnow()
+    period_start, cutoff = now - CHECKIN_PERIOD, now - CHECKIN_GRACE
     with _transaction(store, actor) as repo:
         clinic = _clinic_for(repo, actor, clinic_id, "view_queue")
         zone = ZoneInfo(clinic.timezone)
-        found = sorted(repo.queue_rows(clinic.id, now - CHECKIN_PERIOD), key=lambda r: _queue_order(r, now))
-        page = found[:limit] if limit else found
-        several_open = repo.open_latest_assessment_ids([r.patient_id for r in page if r.n_open > 1])
-        reasons = repo.reasons_of([r.assessment_id for r in page if r.level_rank])
-        entries = tuple(
-            QueueEntry(
-                patient_id=r.patient_id, patient_name=r.patient_name, level=r.level,
-                acknowledged=r.assessment_id is not None and r.n_open == 0,
-                open_assessment_ids=tuple(several_open.get(r.patient_id, ())) or (
-                    (r.assessment_id,) if r.n_open == 1 else ()),
-                assessed_at=rows.local(r.assessed_at, zone), reasons=tuple(reasons.get(r.assessment_id, ())),
-                missed_checkin=_missed_checkin(r, now), last_checkin_at=rows.local(r.last_checkin_at, zone),
-                injected_at=rows.local(r.injected_at, zone),
-            )
-            for r in page
-        )
+        found = [(row, False) for row in repo.queue_page(clinic.id, period_start=period_start, cutoff=cutoff,
+                                                         limit=limit)]
+        found += [(row, True) for row in repo.missed_checkins(clinic.id, period_start=period_start, cutoff=cutoff)]
+        found.sort(key=lambda f: _queue_order(f[0], missed=f[1]))
+        entries = tuple(rows.queue_entry_view(row, missed_checkin=missed, zone=zone)
+                        for row, missed in found[:limit or None])
         _audit(repo, actor, "view_queue", "clinic", clinic.id, None)
         return entries
 
 
-def _missed_checkin(r: QueueRow, now: datetime) -> bool:
-    """Injected inside the check-in period, over a day ago, and no check-in for over a day."""
-    cutoff = now - CHECKIN_GRACE
-    return (r.injected_at is not None and r.injected_at <= cutoff
-            and (r.last_checkin_at is None or r.last_checkin_at <= cutoff))
-
-
-def _queue_order(r: QueueRow, now: datetime) -> tuple[int, int, float]:
-    """Waiting (an open flag or a missed check-in) first; then most urgent; then most recent."""
-    missed = _missed_checkin(r, now)
-    rank = r.level_rank if r.n_open and r.level_rank is not None else -1
+def _queue_order(row: QueueRow, *, missed: bool) -> tuple[int, float, int]:
+    """The queue's order (``ix_patient_queue_clinic_id_priority_sort_at``, descending), with
+    a missed check-in counting as waiting with at least "monitor"."""
+    priority = row.priority
     if missed:
-        rank = max(rank, LEVEL_RANK["monitor"])
-    elif not r.n_open and r.level_rank is not None:
-        rank = r.level_rank
-    latest = max((t for t in (r.assessed_at, r.last_checkin_at) if t is not None), default=None)
-    return (0 if (r.n_open or missed) else 1, -rank, -(latest.timestamp() if latest else 0.0))
+        open_rank = row.level_rank if row.open_assessment_ids else None
+        priority = queue_priority(True, max(LEVEL_RANK["monitor"], -1 if open_rank is None else open_rank))
+    return (-priority, -row.sort_at.timestamp(), -row.patient_id)
+
+
+def _refresh_queue(repo: Repository, patient: Patient) -> None:
+    """Bring the patient's queue row up to date with what this transaction changed."""
+    repo.refresh_queue([patient.id], ALGORITHM_VERSION)
 
 
 def acknowledge_flag(store: Store, actor: Actor, assessment_id: int, *, now: datetime | None = None) -> AssessmentView:
@@ -827,6 +850,7 @@ def acknowledge_flag(store: Store, actor: Actor, assessment_id: int, *, now: dat
         patient = _patient_for(repo, actor, assessment.patient_id, "acknowledge_flag", "clinician")
         if assessment.acknowledged_at is None:
             assessment.acknowledged_at, assessment.acknowledged_by_user_id = now, actor.user_id
+            _refresh_queue(repo, patient)
         _audit(repo, actor, "acknowledge_flag", "assessment", assessment.id, patient.id)
         return rows.assessment_view(assessment, repo.zone(patient))
 
@@ -876,26 +900,30 @@ def export_rows(store: Store, actor: Actor, *, patient_id: int | None = None,
         return out
 
 
-def reanalyze(store: Store, actor: Actor = SYSTEM, *, patient_id: int | None = None, marker_mm: float = 20.0,
-              now: datetime | None = None) -> ReanalysisReport:
+def reanalyze(store: Store, actor: Actor = SYSTEM, *, patient_id: int | None = None,
+              marker_mm: float | None = None, now: datetime | None = None) -> ReanalysisReport:
     """Measure stored photos again with the current algorithm. New measurement rows are
     added beside the old ones (never replacing them) and each affected site is assessed
-    again. Photos already measured by this version are skipped, so it can be rerun."""
+    again. Photos already measured by this version are skipped, so it can be rerun.
+    ``marker_mm`` defaults to each patient's measured card (:func:`set_marker_size`)."""
     now = now or _utcnow()
     with _transaction(store, actor) as repo:
         if patient_id is not None:
             _patient_for(repo, actor, patient_id, "reanalyze", "clinician")
         else:
             _require(repo, actor, "reanalyze")  # the whole database: the operator only
-        pending = [(p.id, p.site_id, p.image_key, p.original_name)
-                   for p in repo.photos_needing(ALGORITHM_VERSION, patient_id)]
+        photos = repo.photos_needing(ALGORITHM_VERSION, patient_id)
+        markers = repo.marker_sizes({p.patient_id for p in photos})
+        pending = [(p.id, p.site_id, p.image_key, p.original_name,
+                    marker_mm if marker_mm is not None else markers.get(p.patient_id) or DEFAULT_MARKER_MM)
+                   for p in photos]
         seen = repo.count_photos(patient_id)
     by_site: dict[int, list[tuple[int, PhotoMeasurement]]] = {}
     failed: list[tuple[int, str]] = []
-    for photo_id, site_id, key, name in pending:
+    for photo_id, site_id, key, name, marker in pending:
         try:
             loaded = _load_photo(store.files.read(key), name=name, max_side=ANALYSIS_MAX_SIDE)
-            by_site.setdefault(site_id, []).append((photo_id, _analyze_loaded(loaded, marker_mm=marker_mm).measurement))
+            by_site.setdefault(site_id, []).append((photo_id, _analyze_loaded(loaded, marker_mm=marker).measurement))
         except Exception as error:  # one unreadable file must not stop the others
             failed.append((photo_id, f"{type(error).__name__}: {error}"))
     measured = 0
@@ -917,6 +945,7 @@ def reanalyze(store: Store, actor: Actor = SYSTEM, *, patient_id: int | None = N
                     taken_at_source=photo.taken_at_source), hours, now))
                 measured += 1
             _assess_site(repo, patient, site, treatment, zone, now, photo_id=None)
+            _refresh_queue(repo, patient)
             _audit(repo, actor, "reanalyze", "site", site.id, patient.id, detail=ALGORITHM_VERSION)
     return ReanalysisReport(algorithm_version=ALGORITHM_VERSION, photos_seen=seen, measured=measured,
                             already_current=seen - len(pending), failed=tuple(failed))

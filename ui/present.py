@@ -136,18 +136,6 @@ def expected_band(entries: Sequence[TimelineEntry], *, beyond_days: float = 1.0)
     return []
 
 
-def trend_direction(assessment: AssessmentView | None) -> str | None:
-    if assessment is None:
-        return None
-    return (assessment.data.get("trend") or {}).get("direction")
-
-
-def trend_pct(assessment: AssessmentView | None) -> float | None:
-    if assessment is None:
-        return None
-    return (assessment.data.get("trend") or {}).get("area_change_per_day_pct")
-
-
 # -- photos ---------------------------------------------------------------------------
 def decode_jpeg(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as image:

@@ -14,8 +14,6 @@ ACTOR = "actor"
 RESULT_PHOTO = "result_photo_id"
 #: A message carried to the next page after a switch (e.g. "Photo saved").
 FLASH = "flash"
-#: The printed marker size the patient measured on their card (mm).
-MARKER_MM = "marker_mm"
 #: Bumped after a check-in so the photo and symptom widgets start empty.
 CHECKIN_ROUND = "checkin_round"
 #: The patient a clinician is looking at (Patient and Export pages share it).
@@ -24,7 +22,7 @@ PATIENT = "clinician_patient_id"
 NOTE = "clinician_note"
 
 DEFAULTS: dict[str, Any] = {
-    ACTOR: None, RESULT_PHOTO: None, FLASH: None, MARKER_MM: 20.0, CHECKIN_ROUND: 0, PATIENT: None,
+    ACTOR: None, RESULT_PHOTO: None, FLASH: None, CHECKIN_ROUND: 0, PATIENT: None,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.app.conftest import sign_in, texts
+from tests.app.conftest import PASSWORD, sign_in, texts
 
 
 def test_my_result_shows_the_latest_assessment_with_both_photos(clinic):
@@ -46,25 +46,37 @@ def test_a_patient_cannot_open_another_patients_records(clinic):
     assert not at.image and not at.get("vega_lite_chart")
 
 
-def test_the_reference_card_page_offers_the_pdf_and_keeps_the_measured_marker_size(clinic, photos):
+def test_the_reference_card_page_offers_the_pdf_and_saves_the_measured_marker_size(clinic, photos):
+    from tracker import service
+    from tracker.store import open_store
+
     at = sign_in("ada")
     at.switch_page("ui/pages/card.py").run()
     assert not at.exception
     assert [b.label for b in at.get("download_button")] == ["Download the card (PDF)"]
     assert "50 mm line" in texts(at)
+    assert at.number_input[0].value == 20.0
     at.number_input[0].set_value(20.6).run()
     assert "20.6 mm card" in at.success[0].value
-    assert at.session_state["marker_mm"] == 20.6
+    store = open_store()
+    try:
+        saved = next(p for p in service.list_patients(store, service.authenticate(store, "dr.test", PASSWORD))
+                     if p.id == clinic.ada)
+    finally:
+        store.dispose()
+    assert saved.marker_mm == 20.6
+    # Kept with the records: a new session shows it.
+    again = sign_in("ada")
+    again.switch_page("ui/pages/card.py").run()
+    assert again.number_input[0].value == 20.6
+    assert "measured with a 20.6 mm card" in texts(again)
     # The check-in measures with it.
-    at.switch_page("ui/pages/checkin.py").run()
-    at.file_uploader[0].set_value(("today.jpg", photos.today, "image/jpeg"))
-    at.run()
-    at.button(key="send").click()
-    at.run()
-    assert at.title[0].value == "Your result"
-    from tracker import service
-    from tracker.store import open_store
-
+    again.switch_page("ui/pages/checkin.py").run()
+    again.file_uploader[0].set_value(("today.jpg", photos.today, "image/jpeg"))
+    again.run()
+    again.button(key="send").click()
+    again.run()
+    assert again.title[0].value == "Your result"
     store = open_store()
     try:
         latest = service.timeline(store, service.SYSTEM, clinic.ada).entries[-1]

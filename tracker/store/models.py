@@ -91,6 +91,9 @@ class Patient(Base):
     #: Last photo or symptom report, for the missed-check-in part of the queue.
     last_checkin_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    #: The black square of the patient's printed card as they measured it (mm); ``None``
+    #: means as designed (``service.DEFAULT_MARKER_MM``). Photos are measured with it.
+    marker_mm: Mapped[float | None] = mapped_column(Float)
 
 
 class Invite(Base):
@@ -258,6 +261,52 @@ class ClinicianNote(Base):
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
+
+
+class PatientQueue(Base):
+    """Each patient's place in the clinician queue, denormalised from assessments, photos,
+    measurements and treatments, and rewritten in the same transaction by every use case
+    that changes one of them (``Repository.refresh_queue``). The queue is then one scan of
+    ``ix_patient_queue_clinic_id_priority_sort_at`` instead of a window over all assessments.
+
+    A patient has a row once they have an assessment or an injection time.
+    """
+
+    __tablename__ = "patient_queue"
+    __table_args__ = (
+        Index("ix_patient_queue_clinic_id_priority_sort_at", "clinic_id", "priority", "sort_at", "patient_id"),
+        Index("ix_patient_queue_clinic_id_injected_at", "clinic_id", "injected_at"),
+    )
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    #: ``queue_priority(n_open > 0, level_rank)``: waiting patients first, then most urgent.
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    #: The newest assessment or check-in (else the patient's creation): most recent first.
+    sort_at: Mapped[datetime]
+    #: The top newest-per-site assessment: unacknowledged first, then most urgent, then newest.
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
+    level: Mapped[str | None] = mapped_column(String(16))
+    level_rank: Mapped[int | None] = mapped_column(SmallInteger)
+    assessed_at: Mapped[datetime | None]
+    #: Unacknowledged newest-per-site assessments, most urgent first. ``NULL``, not ``[]``,
+    #: when there is none (and below): most rows have none, and decoding JSON for
+    #: thousands of rows is a good part of what the whole queue costs.
+    open_assessment_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    #: The top assessment's reasons (``ReasonView`` fields), in order; ``NULL`` when none.
+    reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    last_checkin_at: Mapped[datetime | None]
+    #: The patient's newest injection time.
+    injected_at: Mapped[datetime | None]
+    #: The newest photo (by capture time), its current measurement and its site's trend.
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
+    photo_hours_since_injection: Mapped[float | None] = mapped_column(Float)
+    photo_usable: Mapped[bool | None] = mapped_column(Boolean)
+    area_mm2: Mapped[float | None] = mapped_column(Float)
+    area_px: Mapped[int | None] = mapped_column(Integer)
+    mean_delta_a: Mapped[float | None] = mapped_column(Float)
+    trend_direction: Mapped[str | None] = mapped_column(String(16))
+    trend_pct: Mapped[float | None] = mapped_column(Float)
 
 
 class AuditEvent(Base):

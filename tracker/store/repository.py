@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import datetime, timedelta, timezone
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.measurement import PhotoMeasurement
 from tracker.store import views as v
-from tracker.store.types import UTCDateTime
 from tracker.store.models import (
     Assessment,
     AssessmentReason,
@@ -29,6 +28,7 @@ from tracker.store.models import (
     Invite,
     Measurement,
     Patient,
+    PatientQueue,
     Photo,
     Site,
     SymptomReport,
@@ -43,23 +43,6 @@ class SeriesItem:
 
     photo: Photo
     measurement: Measurement
-
-
-class QueueRow(NamedTuple):
-    """One patient of the clinician queue, before ordering (see ``Repository.queue_rows``)."""
-
-    patient_id: int
-    patient_name: str
-    last_checkin_at: datetime | None
-    #: The top newest-per-site assessment: ``None`` when the patient was never assessed.
-    assessment_id: int | None
-    level: str | None
-    level_rank: int | None
-    assessed_at: datetime | None
-    #: How many newest-per-site assessments are unacknowledged.
-    n_open: int
-    #: Newest injection inside the check-in period, if any.
-    injected_at: datetime | None
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
@@ -118,6 +101,14 @@ class Repository:
         return self.session.scalars(
             select(Invite).where(Invite.code_sha256 == code_sha256).with_for_update()
         ).one_or_none()
+
+    def marker_sizes(self, patient_ids: Iterable[int]) -> dict[int, float | None]:
+        """Each patient's measured card size (``None`` when not given)."""
+        out: dict[int, float | None] = {}
+        for chunk in _chunks(sorted(set(patient_ids))):
+            out.update(self.session.execute(
+                select(Patient.id, Patient.marker_mm).where(Patient.id.in_(chunk))).all())
+        return out
 
     def count_photos(self, patient_id: int | None = None) -> int:
         stmt = select(func.count(Photo.id))
@@ -251,72 +242,51 @@ class Repository:
             stmt = stmt.where(Photo.patient_id == patient_id)
         return list(self.session.scalars(stmt))
 
-    # -- the clinician queue (three queries, whatever the number of patients) ---
-    def queue_rows(self, clinic_id: int, injected_after: datetime) -> list[QueueRow]:
-        """One row per patient of the clinic who has an assessment or an injection after
-        ``injected_after``: their top newest-per-site assessment (unacknowledged before
-        acknowledged, then most urgent, then newest), how many of those are open, and
-        their newest recent injection. One statement, whatever the number of patients."""
-        unacknowledged_first = case((Assessment.acknowledged_at.is_(None), 0), else_=1)
-        per_patient = {"partition_by": Assessment.patient_id}
-        ranked = (
-            select(
-                Assessment.patient_id, Assessment.id, Assessment.level, Assessment.level_rank,
-                func.row_number().over(**per_patient, order_by=(
-                    unacknowledged_first, Assessment.level_rank.desc(), Assessment.id.desc())).label("pos"),
-                func.max(Assessment.created_at).over(**per_patient).label("assessed_at"),
-                func.count(case((Assessment.acknowledged_at.is_(None), 1))).over(**per_patient).label("n_open"),
-            )
-            .join(Patient, Patient.id == Assessment.patient_id)
-            .where(Assessment.is_latest.is_(True), Patient.clinic_id == clinic_id)
-        ).subquery()
-        top = select(ranked).where(ranked.c.pos == 1).subquery()
-        injected = (
-            select(Treatment.patient_id, func.max(Treatment.injected_at).label("injected_at"))
-            .join(Patient, Patient.id == Treatment.patient_id)
-            .where(Patient.clinic_id == clinic_id, Treatment.injected_at >= injected_after)
-            .group_by(Treatment.patient_id)
-        ).subquery()
+    # -- the clinician queue ------------------------------------------------------
+    def queue_page(self, clinic_id: int, *, period_start: datetime, cutoff: datetime,
+                   limit: int | None) -> list[QueueRow]:
+        """Queue rows in queue order, leaving out the patients
+        who missed a check-in (:meth:`missed_checkins`, whose order depends on ``now``).
+        One scan of ``ix_patient_queue_clinic_id_priority_sort_at``, stopped at ``limit``."""
+        q = PatientQueue
         stmt = (
-            select(Patient.id, Patient.display_name, Patient.last_checkin_at, top.c.id, top.c.level,
-                   top.c.level_rank, top.c.assessed_at, top.c.n_open, injected.c.injected_at)
-            .outerjoin(top, top.c.patient_id == Patient.id)
-            .outerjoin(injected, injected.c.patient_id == Patient.id)
-            .where(Patient.clinic_id == clinic_id, or_(top.c.id.is_not(None), injected.c.patient_id.is_not(None)))
+            select(*_QUEUE_COLUMNS).join(Patient, Patient.id == q.patient_id)
+            .where(q.clinic_id == clinic_id,
+                   or_(q.assessment_id.is_not(None), q.injected_at >= period_start),
+                   ~_missed(period_start, cutoff))
+            .order_by(q.priority.desc(), q.sort_at.desc(), q.patient_id.desc())
         )
-        utc = UTCDateTime()
-        return [QueueRow(pid, name, last, aid, level, rank, utc.process_result_value(assessed, self._dialect), n_open or 0,
-                         injected_at)
-                for pid, name, last, aid, level, rank, assessed, n_open, injected_at in self.session.execute(stmt)]
+        if limit:
+            stmt = stmt.limit(limit)
+        return self._queue_rows(stmt)
 
-    @property
-    def _dialect(self):  # type: ignore[no-untyped-def]
-        return self.session.get_bind().dialect
+    def missed_checkins(self, clinic_id: int, *, period_start: datetime, cutoff: datetime) -> list[QueueRow]:
+        """Queue rows (as :meth:`queue_page`) of the patients injected between ``period_start``
+        and ``cutoff`` with no check-in since ``cutoff`` (by ``ix_patient_queue_clinic_id_injected_at``)."""
+        q = PatientQueue
+        return self._queue_rows(
+            select(*_QUEUE_COLUMNS).join(Patient, Patient.id == q.patient_id)
+            .where(q.clinic_id == clinic_id, _missed(period_start, cutoff))
+        )
 
-    def open_latest_assessment_ids(self, patient_ids: Sequence[int]) -> dict[int, list[int]]:
-        """Unacknowledged newest-per-site assessment ids of these patients, most urgent first."""
-        out: dict[int, list[int]] = defaultdict(list)
-        for chunk in _chunks(patient_ids):
-            for pid, aid in self.session.execute(
-                select(Assessment.patient_id, Assessment.id)
-                .where(Assessment.patient_id.in_(chunk), Assessment.is_latest.is_(True),
-                       Assessment.acknowledged_at.is_(None))
-                .order_by(Assessment.level_rank.desc(), Assessment.id.desc())
-            ):
-                out[pid].append(aid)
-        return out
+    def _queue_rows(self, stmt: Select[Any]) -> list[QueueRow]:
+        # Plain columns, run on the session's connection: the ORM's per-row work is not needed.
+        return [QueueRow(*row) for row in self.session.connection().execute(stmt)]
 
-    def reasons_of(self, assessment_ids: Sequence[int]) -> dict[int, list[v.ReasonView]]:
-        by_assessment: dict[int, list[v.ReasonView]] = defaultdict(list)
-        for chunk in _chunks(assessment_ids):
-            for assessment_id, rule, text, clinician_text, source in self.session.execute(
-                select(AssessmentReason.assessment_id, AssessmentReason.rule, AssessmentReason.text,
-                       AssessmentReason.clinician_text, AssessmentReason.source)
-                .where(AssessmentReason.assessment_id.in_(chunk))
-                .order_by(AssessmentReason.assessment_id, AssessmentReason.position)
-            ):
-                by_assessment[assessment_id].append(v.ReasonView(rule, text, clinician_text, source))
-        return by_assessment
+    def refresh_queue(self, patient_ids: Iterable[int], algorithm_version: str) -> None:
+        """Rewrite these patients' queue rows from their records (call it in the transaction
+        that changed them). A fixed handful of statements per 500 patients.
+
+        The patients' rows are locked first (PostgreSQL), so two transactions refreshing
+        the same patient take turns and the second one reads what the first committed.
+        Every use case locks sites before the patient, never the other way round."""
+        self.session.flush()
+        for chunk in _chunks(sorted(set(patient_ids))):
+            self.session.execute(select(Patient.id).where(Patient.id.in_(chunk)).with_for_update())
+            self.session.execute(delete(PatientQueue).where(PatientQueue.patient_id.in_(chunk)))
+            rows = _QueueBuilder(self.session, chunk, algorithm_version).rows()
+            if rows:
+                self.session.execute(insert(PatientQueue), rows)
 
     # -- export ----------------------------------------------------------------
     def export_rows(self, *, clinic_id: int | None, patient_id: int | None
@@ -339,6 +309,146 @@ class Repository:
         return list(self.session.execute(stmt))
 
 
+class QueueRow(NamedTuple):
+    """One patient's ``patient_queue`` row and name, as a plain tuple (the queue reads
+    thousands of them: no ORM objects, no per-column lookups by name)."""
+
+    patient_id: int
+    patient_name: str
+    priority: int
+    sort_at: datetime
+    assessment_id: int | None
+    level: str | None
+    level_rank: int | None
+    assessed_at: datetime | None
+    open_assessment_ids: list[int] | None
+    reasons: list[dict[str, Any]] | None
+    last_checkin_at: datetime | None
+    injected_at: datetime | None
+    photo_id: int | None
+    photo_hours_since_injection: float | None
+    photo_usable: bool | None
+    area_mm2: float | None
+    area_px: int | None
+    mean_delta_a: float | None
+    trend_direction: str | None
+    trend_pct: float | None
+
+
+_QUEUE_COLUMNS = tuple(Patient.display_name if name == "patient_name" else PatientQueue.__table__.c[name]
+                       for name in QueueRow._fields)
+
+
+def queue_priority(waiting: bool, level_rank: int | None) -> int:
+    """The queue's first sort key, higher first: patients waiting for a clinician (an open
+    flag, or a missed check-in) before the others, then by level (never assessed: lowest)."""
+    return (10 if waiting else 0) + (-1 if level_rank is None else level_rank) + 1
+
+
+def _missed(period_start: datetime, cutoff: datetime):  # type: ignore[no-untyped-def]
+    """Injected inside the check-in period, at least a day ago, and no check-in for a day."""
+    q = PatientQueue
+    return and_(q.injected_at >= period_start, q.injected_at <= cutoff,
+                or_(q.last_checkin_at.is_(None), q.last_checkin_at <= cutoff))
+
+
+class _QueueBuilder:
+    """The queue rows of a few hundred patients, computed from their records."""
+
+    def __init__(self, session: Session, patient_ids: Sequence[int], algorithm_version: str) -> None:
+        self.session, self.ids, self.version = session, patient_ids, algorithm_version
+
+    def rows(self) -> list[dict[str, Any]]:
+        latest = defaultdict(list)
+        for a in self.session.execute(
+            select(Assessment.patient_id, Assessment.id, Assessment.site_id, Assessment.level,
+                   Assessment.level_rank, Assessment.created_at, Assessment.acknowledged_at, Assessment.data)
+            .where(Assessment.patient_id.in_(self.ids), Assessment.is_latest.is_(True))
+        ):
+            latest[a.patient_id].append(a)
+        injected = dict(self.session.execute(
+            select(Treatment.patient_id, func.max(Treatment.injected_at))
+            .where(Treatment.patient_id.in_(self.ids)).group_by(Treatment.patient_id)
+        ).all())
+        photos = self._latest_photos()
+        tops = {pid: min(found, key=lambda a: (a.acknowledged_at is not None, -a.level_rank, -a.id))
+                for pid, found in latest.items()}
+        reasons = self._reasons([a.id for a in tops.values()])
+        out = []
+        for p in self.session.execute(
+            select(Patient.id, Patient.clinic_id, Patient.last_checkin_at, Patient.created_at)
+            .where(Patient.id.in_(self.ids))
+        ):
+            top, when = tops.get(p.id), _utc(injected.get(p.id))
+            if top is None and when is None:
+                continue
+            found = latest.get(p.id, [])
+            open_ = sorted((a for a in found if a.acknowledged_at is None), key=lambda a: (-a.level_rank, -a.id))
+            assessed_at = max((a.created_at for a in found), default=None)
+            photo = photos.get(p.id)
+            trend = next((a.data.get("trend") or {} for a in found if photo and a.site_id == photo["site_id"]), {})
+            out.append({
+                "patient_id": p.id, "clinic_id": p.clinic_id,
+                "priority": queue_priority(bool(open_), top.level_rank if top else None),
+                "sort_at": max((t for t in (assessed_at, p.last_checkin_at) if t is not None), default=p.created_at),
+                "assessment_id": top.id if top else None, "level": top.level if top else None,
+                "level_rank": top.level_rank if top else None, "assessed_at": assessed_at,
+                "open_assessment_ids": [a.id for a in open_] or None, "reasons": reasons.get(top.id) if top else None,
+                "last_checkin_at": p.last_checkin_at, "injected_at": when,
+                "photo_id": photo["photo_id"] if photo else None,
+                "photo_hours_since_injection": photo["hours_since_injection"] if photo else None,
+                "photo_usable": photo["usable"] if photo else None,
+                "area_mm2": photo["area_mm2"] if photo else None, "area_px": photo["area_px"] if photo else None,
+                "mean_delta_a": photo["mean_delta_a"] if photo else None,
+                "trend_direction": trend.get("direction"), "trend_pct": trend.get("area_change_per_day_pct"),
+            })
+        return out
+
+    def _latest_photos(self) -> dict[int, dict[str, Any]]:
+        """Each patient's newest photo (by capture time) with the figures of its measurement
+        by ``algorithm_version``, else its newest one."""
+        pos = func.row_number().over(partition_by=Photo.patient_id,
+                                     order_by=(Photo.taken_at.desc(), Photo.id.desc())).label("pos")
+        ranked = select(Photo.id, Photo.patient_id, Photo.site_id, pos).where(
+            Photo.patient_id.in_(self.ids)).subquery()
+        newest = select(ranked.c.id, ranked.c.patient_id, ranked.c.site_id).where(ranked.c.pos == 1).subquery()
+        out: dict[int, dict[str, Any]] = {}
+        for photo_id, patient_id, site_id, m in self.session.execute(
+            select(newest.c.id, newest.c.patient_id, newest.c.site_id, Measurement)
+            .join(Measurement, Measurement.photo_id == newest.c.id)
+            .order_by(Measurement.created_at, Measurement.id)
+        ):
+            current = out.get(patient_id)
+            if current is None or current["algorithm_version"] != self.version:
+                out[patient_id] = {
+                    "photo_id": photo_id, "site_id": site_id, "algorithm_version": m.algorithm_version,
+                    "hours_since_injection": m.hours_since_injection, "usable": m.usable,
+                    "area_mm2": m.area_mm2, "area_px": m.area_px, "mean_delta_a": m.mean_delta_a,
+                }
+        return out
+
+    def _reasons(self, assessment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in self.session.execute(
+            select(AssessmentReason.assessment_id, AssessmentReason.rule, AssessmentReason.text,
+                   AssessmentReason.clinician_text, AssessmentReason.source)
+            .where(AssessmentReason.assessment_id.in_(assessment_ids))
+            .order_by(AssessmentReason.assessment_id, AssessmentReason.position)
+        ):
+            out[r.assessment_id].append({"rule": r.rule, "text": r.text, "clinician_text": r.clinician_text,
+                                         "source": r.source})
+        return out
+
+
+def _utc(when: datetime | None) -> datetime | None:
+    """An aggregate's datetime (SQLite returns it as naive UTC, or even as text) made aware."""
+    if when is None or isinstance(when, datetime) and when.tzinfo is not None:
+        return when
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    return when.replace(tzinfo=timezone.utc)
+
+
 # -- rows to views -----------------------------------------------------------------
 def local(when: datetime | None, zone: ZoneInfo) -> datetime | None:
     return when.astimezone(zone) if when is not None else None
@@ -357,6 +467,7 @@ def patient_view(p: Patient, zone: ZoneInfo) -> v.PatientView:
     return v.PatientView(
         id=p.id, clinic_id=p.clinic_id, display_name=p.display_name, timezone=str(zone.key),
         user_id=p.user_id, last_checkin_at=local(p.last_checkin_at, zone), created_at=local(p.created_at, zone),
+        marker_mm=p.marker_mm,
     )
 
 
@@ -411,6 +522,20 @@ def note_view(n: ClinicianNote, author_name: str | None, zone: ZoneInfo) -> v.No
     return v.NoteView(id=n.id, patient_id=n.patient_id, assessment_id=n.assessment_id,
                       author_user_id=n.author_user_id, author_name=author_name,
                       created_at=local(n.created_at, zone), text=n.text)
+
+
+def queue_entry_view(r: QueueRow, *, missed_checkin: bool, zone: ZoneInfo) -> v.QueueEntry:
+    figures = None if r.photo_id is None else v.QueueFigures(
+        photo_id=r.photo_id, hours_since_injection=r.photo_hours_since_injection, usable=bool(r.photo_usable),
+        area_mm2=r.area_mm2, area_px=r.area_px or 0, mean_delta_a=r.mean_delta_a or 0.0,
+        trend_direction=r.trend_direction, trend_pct=r.trend_pct)
+    return v.QueueEntry(
+        patient_id=r.patient_id, patient_name=r.patient_name, level=r.level,
+        acknowledged=r.assessment_id is not None and not r.open_assessment_ids,
+        open_assessment_ids=tuple(r.open_assessment_ids or ()), assessed_at=local(r.assessed_at, zone),
+        reasons=tuple(v.ReasonView(**reason) for reason in r.reasons or ()), missed_checkin=missed_checkin,
+        last_checkin_at=local(r.last_checkin_at, zone), injected_at=local(r.injected_at, zone), latest=figures,
+    )
 
 
 def hours_between(start: datetime | None, end: datetime) -> float | None:

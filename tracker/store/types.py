@@ -29,6 +29,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | None) -> datetime | None:
+            # SQLite hands back the stored text; ``fromisoformat`` (C) reads it several times
+            # faster than the dialect's regular expression, which the queue notices.
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

@@ -60,6 +60,8 @@ class PatientView:
     user_id: int | None
     last_checkin_at: datetime | None
     created_at: datetime
+    #: The black square of their printed card as they measured it (mm); ``None``: as designed.
+    marker_mm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -217,8 +219,24 @@ class SymptomResult:
 
 
 @dataclass(frozen=True)
+class QueueFigures:
+    """The newest photo of a queued patient, what was measured on it, and its site's trend."""
+
+    photo_id: int
+    hours_since_injection: float | None
+    usable: bool
+    area_mm2: float | None
+    area_px: int
+    mean_delta_a: float
+    #: ``"growing"``, ``"shrinking"`` or ``"stable"`` from the site's newest assessment, if known.
+    trend_direction: str | None
+    #: Change of the red area per day (%), if known.
+    trend_pct: float | None
+
+
+@dataclass(frozen=True)
 class QueueEntry:
-    """One patient in the clinician's triage queue."""
+    """One patient in the clinician's triage queue: everything the queue page shows."""
 
     patient_id: int
     patient_name: str
@@ -226,14 +244,17 @@ class QueueEntry:
     level: str | None
     #: True when every one of those newest assessments has been acknowledged.
     acknowledged: bool
-    #: The unacknowledged newest assessments (pass one to ``acknowledge_flag``).
+    #: The unacknowledged newest assessments, most urgent first (pass one to ``acknowledge_flag``).
     open_assessment_ids: tuple[int, ...]
     assessed_at: datetime | None
     reasons: tuple[ReasonView, ...]
     #: In the first 14 days after an injection and no check-in for over a day.
     missed_checkin: bool
     last_checkin_at: datetime | None
+    #: The newest injection time, if one was given.
     injected_at: datetime | None
+    #: The newest photo's figures (``latest.photo_id`` for the thumbnail); ``None`` before any photo.
+    latest: QueueFigures | None = None
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,7 @@ if st.button(label, type="primary", width="stretch", key="send"):
     with widgets.friendly_errors(), st.spinner("Measuring your photo..."):
         if photo is not None:
             result = service.ingest_photo(store, who, site_id=site.site_id, source=photo.getvalue(),
-                                          name=photo.name, symptoms=ticked,
-                                          marker_mm=float(st.session_state[state.MARKER_MM]))
+                                          name=photo.name, symptoms=ticked)
             st.session_state[state.RESULT_PHOTO] = result.photo.id
             if result.duplicate:
                 state.flash("You had already sent this photo; here is its result.")

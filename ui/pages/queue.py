@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from tracker import service
-from ui import present, resources, state, text, widgets
+from ui import resources, state, text, widgets
 
 who = state.actor()
 store = resources.store()
@@ -27,28 +27,23 @@ if missed:
 if not queue:
     st.info("No patients yet. Add one on **Add patient**.")
 for e in queue:
-    timeline = None
-    with widgets.friendly_errors():
-        timeline = service.timeline(store, who, e.patient_id)
-    latest = present.latest_entry(timeline) if timeline else None
-    current = present.current_assessment(timeline, latest.photo.site_id if latest else None) if timeline else None
+    latest = e.latest
     with st.container(border=True, key=f"queue_{e.patient_id}"):
         row = st.container(horizontal=True, vertical_alignment="top", gap="small")
         if latest is not None:
             with row, widgets.friendly_errors():
-                st.image(service.read_photo(store, who, latest.photo.id, kind="thumbnail"), width=84)
+                st.image(service.read_photo(store, who, latest.photo_id, kind="thumbnail"), width=84)
         with row.container(width="stretch"):
             seen = " · acknowledged" if e.acknowledged else ""
             tags = " · :orange[missed check-in]" if e.missed_checkin else ""
             st.markdown(f"{widgets.level_badge_html(e.level)} **{e.patient_name}**{seen}", unsafe_allow_html=True)
             facts = [text.fmt_since_injection(e.injected_at, now)]
             if latest is not None:
-                m = latest.measurement
-                figure = text.fmt_area(m.area_mm2, m.area_px) if m and m.usable else "not measurable"
+                figure = text.fmt_area(latest.area_mm2, latest.area_px) if latest.usable else "not measurable"
                 facts.append(f"latest photo ({text.fmt_days(latest.hours_since_injection)}): {figure}")
-                direction = present.trend_direction(current)
+                direction = latest.trend_direction
                 if direction:
-                    pct = present.trend_pct(current)
+                    pct = latest.trend_pct
                     rate = f" {pct:+.0f}%/day" if pct is not None and direction != "stable" else ""
                     facts.append(f"{text.TREND_ARROWS.get(direction, '')} {direction}{rate}")
             else:
