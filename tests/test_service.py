@@ -21,7 +21,9 @@ from tests.store.fixtures import (  # noqa: F401  (fixtures)
     photo_bytes,
     store,
 )
+import tracker.measurement
 from tracker import service
+from tracker.service import photos
 from tracker.errors import AccessDeniedError, AuthenticationError, InvalidArgumentError
 from tracker.store import Store
 from tracker.store.models import Assessment, AuditEvent, Measurement, Photo, SymptomReport, User
@@ -177,7 +179,7 @@ def test_a_failure_after_the_photo_files_are_written_leaves_no_rows_and_no_files
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(type(store.files), "write", spy)
-    monkeypatch.setattr(service, "_assess", exploding_assess)
+    monkeypatch.setattr("tracker.service.assessment._assess", exploding_assess)
     with pytest.raises(RuntimeError, match="power cut"):
         service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(1), now=NOW)
     assert len(written) == 3
@@ -186,14 +188,14 @@ def test_a_failure_after_the_photo_files_are_written_leaves_no_rows_and_no_files
 
 
 def test_a_failure_at_the_very_end_of_the_transaction_also_leaves_nothing(store, world, monkeypatch):
-    real_audit = service._audit
+    real_audit = photos._audit
 
     def failing_audit(repo, actor, action, *args, **kwargs):
         if action == "ingest_photo":
             raise OSError("disk full")
         return real_audit(repo, actor, action, *args, **kwargs)
 
-    monkeypatch.setattr(service, "_audit", failing_audit)
+    monkeypatch.setattr(photos, "_audit", failing_audit)  # where ingest_photo looks it up
     with pytest.raises(OSError, match="disk full"):
         service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(1),
                              symptoms=["itch"], now=NOW)
@@ -220,7 +222,7 @@ def test_two_threads_ingesting_different_photos_at_the_same_moment_both_store(st
         barrier.wait(timeout=10)  # both analyses finish together, so both writes race
         return fake_analyze_loaded(photo, marker_mm=marker_mm)
 
-    monkeypatch.setattr(service, "_analyze_loaded", analyze_together)
+    monkeypatch.setattr("tracker.service.photos._analyze_loaded", analyze_together)
     photos = [photo_bytes(1, taken_at=local(2026, 11, 3, 12, 0)), photo_bytes(3, taken_at=local(2026, 11, 4, 12, 0))]
     results, errors = [], []
 
@@ -383,8 +385,8 @@ def test_reanalysis_adds_the_new_algorithm_version_beside_the_old(store, world, 
     first = service.ingest_photo(store, world.ada, site_id=world.site.id, now=NOW,
                                  source=photo_bytes(1, taken_at=local(2026, 11, 3, 10, 0)))
 
-    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
-    monkeypatch.setattr(service, "_analyze_loaded", analyze_v2)
+    monkeypatch.setattr("tracker.measurement.ALGORITHM_VERSION", "2.0.0")
+    monkeypatch.setattr("tracker.service.photos._analyze_loaded", analyze_v2)
     report = service.reanalyze(store, service.SYSTEM, now=NOW)
     assert (report.photos_seen, report.measured, report.already_current, report.failed) == (1, 1, 0, ())
     entry = service.timeline(store, world.dr_a, world.p1.id).entries[0]
@@ -440,8 +442,8 @@ def test_the_reanalyze_command_measures_stored_photos_with_the_current_version(
     finally:
         opened.dispose()
 
-    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
-    monkeypatch.setattr(service, "_analyze_loaded", analyze_v2)
+    monkeypatch.setattr("tracker.measurement.ALGORITHM_VERSION", "2.0.0")
+    monkeypatch.setattr("tracker.service.photos._analyze_loaded", analyze_v2)
     from tracker.cli import main
 
     assert main(["reanalyze"]) == 0
@@ -476,8 +478,8 @@ def test_a_queue_entry_carries_the_newest_photo_its_figures_and_the_sites_trend(
     (after,) = service.clinician_queue(store, world.dr_a, now=NOW)
     assert (after.acknowledged, after.open_assessment_ids, after.level) == (True, (), "contact")
 
-    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
-    monkeypatch.setattr(service, "_analyze_loaded", analyze_v2)
+    monkeypatch.setattr("tracker.measurement.ALGORITHM_VERSION", "2.0.0")
+    monkeypatch.setattr("tracker.service.photos._analyze_loaded", analyze_v2)
     service.reanalyze(store, service.SYSTEM, now=NOW + timedelta(minutes=5))
     (reanalysed,) = service.clinician_queue(store, world.dr_a, now=NOW + timedelta(minutes=5))
     assert reanalysed.latest.photo_id == newest.photo.id and not reanalysed.acknowledged
@@ -491,7 +493,7 @@ def test_the_queue_entry_shows_the_trend_the_sites_newest_assessment_found(store
                                to_dict=lambda: {**found.to_dict(), "trend": {
                                    "direction": "shrinking", "area_change_per_day_pct": -12.5}})
 
-    monkeypatch.setattr(service, "_assess", assess_with_trend)
+    monkeypatch.setattr("tracker.service.assessment._assess", assess_with_trend)
     service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(1), now=NOW)
     (entry,) = service.clinician_queue(store, world.dr_a, now=NOW)
     assert (entry.latest.trend_direction, entry.latest.trend_pct) == ("shrinking", -12.5)
@@ -555,9 +557,9 @@ def test_ingest_and_reanalysis_measure_with_the_patients_marker_size_unless_told
     def spy(photo, *, marker_mm):
         used.append(marker_mm)
         analysis = fake_analyze_loaded(photo, marker_mm=marker_mm)
-        return replace(analysis, measurement=replace(analysis.measurement, algorithm_version=service.ALGORITHM_VERSION))
+        return replace(analysis, measurement=replace(analysis.measurement, algorithm_version=tracker.measurement.ALGORITHM_VERSION))
 
-    monkeypatch.setattr(service, "_analyze_loaded", spy)
+    monkeypatch.setattr("tracker.service.photos._analyze_loaded", spy)
     service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(1), now=NOW)
     service.set_marker_size(store, world.ada, patient_id=world.p1.id, marker_mm=21.5)
     service.ingest_photo(store, world.ada, site_id=world.site.id, source=photo_bytes(2), now=NOW)
@@ -565,11 +567,11 @@ def test_ingest_and_reanalysis_measure_with_the_patients_marker_size_unless_told
                          marker_mm=19.0)
     assert used == [20.0, 21.5, 19.0]
 
-    monkeypatch.setattr(service, "ALGORITHM_VERSION", "2.0.0")
+    monkeypatch.setattr("tracker.measurement.ALGORITHM_VERSION", "2.0.0")
     used.clear()
     service.reanalyze(store, service.SYSTEM, now=NOW)
     assert used == [21.5, 21.5, 21.5]
-    monkeypatch.setattr(service, "ALGORITHM_VERSION", "3.0.0")
+    monkeypatch.setattr("tracker.measurement.ALGORITHM_VERSION", "3.0.0")
     used.clear()
     service.reanalyze(store, service.SYSTEM, patient_id=world.p1.id, marker_mm=22.0, now=NOW)
     assert used == [22.0, 22.0, 22.0]

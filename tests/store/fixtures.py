@@ -191,6 +191,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fake_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "_load_photo", fake_load_photo)
-    monkeypatch.setattr(service, "_analyze_loaded", fake_analyze_loaded)
-    monkeypatch.setattr(service, "_assess", fake_assess)
+    # Patched where the use cases look them up.
+    monkeypatch.setattr("tracker.service.photos._load_photo", fake_load_photo)
+    monkeypatch.setattr("tracker.service.photos._analyze_loaded", fake_analyze_loaded)
+    monkeypatch.setattr("tracker.service.assessment._assess", fake_assess)
