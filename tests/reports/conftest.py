@@ -6,7 +6,6 @@ the reason, and fail under CI=true, like the other external-tool tests.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -16,14 +15,13 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.conftest import skip_or_fail
+
 
 def _require(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        reason = f"{tool} not found (Debian package poppler-utils)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"CI requires this test to run: {reason}")
-        pytest.skip(reason)
+        skip_or_fail(f"{tool} not found (Debian package poppler-utils)")
     return path
 
 
