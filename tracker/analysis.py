@@ -16,11 +16,6 @@ import cv2
 from tracker.errors import InvalidArgumentError, TrackerError
 from tracker.measurement import PhotoMeasurement
 
-DISCLAIMER = (
-    "This is not a diagnosis. The tool measures the photos and compares them with the usual course "
-    "after an injection; it does not replace your injector or a doctor. If you are worried, or feel "
-    "unwell, contact your provider; in an emergency call your local emergency number."
-)
 
 
 def analyze_series(photos: Sequence[str | Path], *, injected_at: datetime | None = None, marker_mm: float = 20.0,
@@ -66,7 +61,7 @@ def analyze_series(photos: Sequence[str | Path], *, injected_at: datetime | None
         "injected_at": injected_at.isoformat() if injected_at else None,
         "photos": [m.to_dict() for m in measurements],
         "assessment": doc,
-        "disclaimer": doc.get("disclaimer", DISCLAIMER),
+        "disclaimer": assessment.disclaimer,
     }
 
 

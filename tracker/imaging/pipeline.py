@@ -128,7 +128,6 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnaly
                                 for x, y in cal.corners_px) if cal is not None else None,
         marker_mm=marker_mm if cal is not None else None,
     )
-    width, height = photo.original_size
     empty = np.zeros(valid.shape, bool)
     if not quality.usable:
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tracker.imaging.calibrate import MAX_TILT_DEG, MIN_PX_PER_MM, Calibration
+from tracker.imaging.calibrate import MAX_TILT_DEG, MIN_PX_PER_MM, Calibration, gradient_magnitude
 from tracker.measurement import Quality
 
 #: Marker-edge sharpness (1/px at the working scale, per mm of blur below) under which a photo is blurry.
@@ -85,10 +85,7 @@ def _sharpness(rgb: np.ndarray, cal: Calibration | None) -> float:
     if cal is not None:
         return cal.edge_sharpness
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    grey = cv2.GaussianBlur(grey, (3, 3), 0.6)
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3) / 8.0
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    grad = np.hypot(gx, gy)
+    grad = gradient_magnitude(grey)
     k = np.ones((7, 7), np.uint8)
     local_range = cv2.dilate(grey, k) - cv2.erode(grey, k)
     strong = grad >= np.percentile(grad, 99.5)

@@ -165,7 +165,9 @@ def excess_maps(lab: np.ndarray, hb_index: np.ndarray, od_red: np.ndarray, skin:
     baseline = skin_baseline(stack, skin)
     sigma_px = max(1.0, 0.25 * px_per_mm) if px_per_mm else 2.0
     delta = stack - baseline
-    for c in range(delta.shape[2]):
+    # Only the maps read pixel by pixel are smoothed (L* for bump shading and its noise, a* for
+    # the JND extent, the haemoglobin index for borders); b* and OD_red enter region means only.
+    for c in (0, 1, 3):
         delta[..., c] = cv2.GaussianBlur(delta[..., c], (0, 0), sigma_px)
     # robust statistics on a regular subsample: the same figure, a fraction of the cost
     sub = skin[::3, ::3]
