@@ -64,7 +64,7 @@ def find_bumps(region_masks, delta_l: np.ndarray, valid: np.ndarray, *, px_per_m
     lo, hi = (d * ppm for d in BUMP_DIAMETER_MM)
     bumps: list[RawBump] = []
     for mask in region_masks:
-        pts = cv2.findNonZero(mask.view(np.uint8))
+        pts = _nonzero_points(mask)
         if pts is None:
             continue
         (cx, cy), radius = cv2.minEnclosingCircle(pts)
@@ -87,3 +87,15 @@ def find_bumps(region_masks, delta_l: np.ndarray, valid: np.ndarray, *, px_per_m
             diameter = 2.0 * np.sqrt(len(pts) / np.pi)  # equivalent diameter of the red blob
             bumps.append(RawBump(centre_xy=(float(cx), float(cy)), diameter_px=float(diameter), dipole_l=dipole))
     return bumps
+
+
+def _nonzero_points(mask: np.ndarray) -> np.ndarray | None:
+    """``cv2.findNonZero(mask)`` (same points, same order), searched within the mask's bounding box.
+
+    cv2.findNonZero scans the whole frame (2.7 ms at 1600 x 1200); cv2.boundingRect finds a
+    region's box in 0.3 ms and the search within it is negligible.
+    """
+    mask = np.ascontiguousarray(mask).view(np.uint8)
+    x, y, w, h = cv2.boundingRect(mask)
+    pts = cv2.findNonZero(mask[y:y + h, x:x + w]) if w and h else None
+    return None if pts is None else pts + np.array([x, y], dtype=pts.dtype)

@@ -111,10 +111,9 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnaly
 
     skin = skin_mask(lab, px_per_mm=ppm)
     card_poly = card_polygon_px(cal) if cal is not None else None
-    if card_poly is not None:
-        card = np.zeros(skin.shape, np.uint8)
-        cv2.fillPoly(card, [np.round(card_poly).astype(np.int32)], 1)
-        skin &= ~card.astype(bool)
+    if card_poly is not None:  # clear the card's pixels in place (no full-frame temporaries)
+        skin = np.ascontiguousarray(skin)
+        cv2.fillPoly(skin.view(np.uint8), [np.round(card_poly).astype(np.int32)], 0)
     glare = glare_mask(rgb, lab)
     quality = assess_quality(rgb, cal=cal, skin=skin, glare=glare, original_px_per_mm=original_ppm)
     valid = skin & ~glare & ~hair_mask(lab[..., 0], px_per_mm=ppm)
@@ -159,10 +158,24 @@ def _measurement(photo: LoadedPhoto, quality: Quality, scale: Scale, redness: Re
     )
 
 
-def _area_mm2(mask: np.ndarray, h: np.ndarray | None) -> float | None:
+def _pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero(mask)`` -- same arrays, same order -- searched within the mask's bounding box.
+
+    A region covers a small part of the frame: cv2.boundingRect finds its box in 0.3 ms where
+    np.nonzero scans the whole 1600 x 1200 frame in 4.5 ms, several times per region.
+    """
+    mask = np.ascontiguousarray(mask)
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    ys, xs = np.nonzero(mask[y:y + h, x:x + w])
+    return ys + y, xs + x
+
+
+def _area_mm2(mask: np.ndarray, h: np.ndarray | None, pixels: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> float | None:
+    """Area on the skin plane; ``pixels`` is ``_pixels(mask)`` when the caller already has it."""
     if h is None:
         return None
-    ys, xs = np.nonzero(mask)
+    ys, xs = _pixels(mask) if pixels is None else pixels
     return round(float(pixel_area_mm2(h, ys.astype(np.float64), xs.astype(np.float64)).sum()), 2)
 
 
@@ -182,14 +195,14 @@ def _max_diameter(mask: np.ndarray, h: np.ndarray | None) -> tuple[float, float 
 
 def _measure_region(r: redness_mod.RawRegion, maps: redness_mod.ExcessMaps, h: np.ndarray | None,
                     scale: float) -> Region:
-    ys, xs = np.nonzero(r.mask)
+    ys, xs = _pixels(r.mask)
     d_px, d_mm = _max_diameter(r.mask, h)
     return Region(
-        kind=r.kind, area_px=int(round(len(ys) / scale**2)), area_mm2=_area_mm2(r.mask, h),
+        kind=r.kind, area_px=int(round(len(ys) / scale**2)), area_mm2=_area_mm2(r.mask, h, (ys, xs)),
         max_diameter_mm=round(d_mm, 2) if d_mm is not None else None,
         mean_delta_a=round(r.mean_delta_a, 2), peak_delta_a=round(r.peak_delta_a, 2),
         centroid_px=(int(round(xs.mean() / scale)), int(round(ys.mean() / scale))),
-        max_diameter_px=round(d_px / scale, 1), jnd_area_px=int(round(r.jnd_mask.sum() / scale**2)),
+        max_diameter_px=round(d_px / scale, 1), jnd_area_px=int(round(_count(r.jnd_mask) / scale**2)),
         jnd_area_mm2=_area_mm2(r.jnd_mask, h), mean_delta_l=round(r.mean_delta_l, 2),
         mean_delta_b=round(r.mean_delta_b, 2),
     )
@@ -200,12 +213,18 @@ def _total_redness(regions: tuple[Region, ...], mask: np.ndarray, jnd: np.ndarra
     if not regions:
         return Redness(area_mm2=0.0 if h is not None else None, area_px=0, mean_delta_a=0.0, peak_delta_a=0.0,
                        jnd_area_mm2=0.0 if h is not None else None)
+    ys, xs = _pixels(mask)
     return Redness(
-        area_mm2=_area_mm2(mask, h), area_px=int(round(mask.sum() / scale**2)),
-        mean_delta_a=round(float(maps.delta_a[mask].mean()), 2),
+        area_mm2=_area_mm2(mask, h, (ys, xs)), area_px=int(round(len(ys) / scale**2)),
+        mean_delta_a=round(float(maps.delta_a[ys, xs].mean()), 2),
         peak_delta_a=round(max(r.peak_delta_a for r in regions), 2), regions=regions,
-        jnd_area_px=int(round(jnd.sum() / scale**2)), jnd_area_mm2=_area_mm2(jnd, h),
+        jnd_area_px=int(round(_count(jnd) / scale**2)), jnd_area_mm2=_area_mm2(jnd, h),
     )
+
+
+def _count(mask: np.ndarray) -> int:
+    """Pixels set in a bool mask (cv2.countNonZero: 0.05 ms, against 0.6 ms for ndarray.sum)."""
+    return cv2.countNonZero(np.ascontiguousarray(mask).view(np.uint8))
 
 
 def _measure_bump(b: bumps_mod.RawBump, h: np.ndarray | None, scale: float) -> Bump:

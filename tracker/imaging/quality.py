@@ -67,9 +67,12 @@ def assess_quality(rgb: np.ndarray, *, cal: Calibration | None, skin: np.ndarray
     elif sharpness < MIN_TEXTURE_SHARPNESS:
         problems.append("blurry")
     problems.extend(_exposure_problems(rgb, cal, skin))
-    if skin.mean() < MIN_SKIN_FRACTION:
+    # Fractions by cv2.countNonZero (0.05 ms) rather than bool means and masked gathers over
+    # the whole frame (2.5 ms); the counts, and so the fractions, are the same.
+    skin_px = cv2.countNonZero(np.ascontiguousarray(skin).view(np.uint8))
+    if skin_px / skin.size < MIN_SKIN_FRACTION:
         problems.append("not_skin")
-    elif glare[skin].mean() > MAX_GLARE_FRACTION:
+    elif cv2.countNonZero((glare & skin).view(np.uint8)) / skin_px > MAX_GLARE_FRACTION:
         problems.append("glare")
     if cal is None:
         problems.append("no_card")
@@ -97,9 +100,18 @@ def _sharpness(rgb: np.ndarray, cal: Calibration | None) -> float:
 
 def _exposure_problems(rgb: np.ndarray, cal: Calibration | None, skin: np.ndarray) -> list[str]:
     problems: list[str] = []
-    sub_rgb, sub_skin = rgb[::4, ::4], skin[::4, ::4]
-    region = sub_rgb[sub_skin] if sub_skin.any() else sub_rgb.reshape(-1, 3)
-    clipped = (region.max(axis=1) >= 254).mean()
+    sub_rgb = np.ascontiguousarray(rgb[::4, ::4])
+    sub_skin = np.ascontiguousarray(skin[::4, ::4]).view(np.uint8)
+    # Brightest channel per pixel by OpenCV: numpy's max over the channel axis of uint8 is
+    # not vectorised (4 ms for this 1/16 sample against 0.1 ms).
+    red, green, blue = cv2.split(sub_rgb)
+    peak = cv2.max(cv2.max(red, green), blue)
+    clipped_px = (peak >= 254).view(np.uint8)
+    skin_px = cv2.countNonZero(sub_skin)
+    if skin_px:
+        clipped = cv2.countNonZero(clipped_px & sub_skin) / skin_px
+    else:
+        clipped = cv2.countNonZero(clipped_px) / clipped_px.size
     if cal is not None and cal.white_linear is not None:
         if float(np.mean(cal.white_linear)) < WHITE_TOO_DARK:
             problems.append("too_dark")
@@ -108,7 +120,7 @@ def _exposure_problems(rgb: np.ndarray, cal: Calibration | None, skin: np.ndarra
     elif cal is not None and cal.white_status == "clipped":
         problems.append("white_clipped")
     else:
-        if np.percentile(sub_rgb.max(axis=2), 99) < 45:
+        if np.percentile(peak, 99) < 45:
             problems.append("too_dark")
     if clipped > MAX_CLIPPED_FRACTION and "overexposed" not in problems:
         problems.append("overexposed")

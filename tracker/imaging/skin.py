@@ -76,10 +76,20 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
 
 def glare_mask(rgb: np.ndarray, lab: np.ndarray) -> np.ndarray:
     """Specular highlights: near-clipped and nearly colourless pixels, slightly dilated."""
-    clipped = rgb.max(axis=2) >= 250
-    pale = (lab[..., 0] > 88) & (np.hypot(lab[..., 1], lab[..., 2]) < 12)
-    mask = (clipped & pale).view(np.uint8)
-    return cv2.dilate(mask, np.ones((5, 5), np.uint8)).astype(bool)
+    hgt, wid = rgb.shape[:2]
+    # numpy's max over the channel axis of a uint8 image is not vectorised (about 70 ms at
+    # 1600 x 1200); OpenCV's per-channel split and max take well under 2 ms.
+    r, g, b = cv2.split(np.ascontiguousarray(rgb))
+    idx = np.flatnonzero(cv2.max(cv2.max(r, g), b) >= 250)
+    mask = np.zeros(hgt * wid, np.uint8)
+    if idx.size:
+        # The colour test only matters where a channel clips (a few % of the photo, the card's
+        # white mostly), so it runs on those pixels instead of over the whole frame.
+        flat = lab.reshape(-1, 3)
+        idx = idx[flat[idx, 0] > 88]
+        ab = flat[idx, 1:]
+        mask[idx[np.hypot(ab[:, 0], ab[:, 1]) < 12]] = 1
+    return cv2.dilate(mask.reshape(hgt, wid), np.ones((5, 5), np.uint8)).view(bool)
 
 
 def hair_mask(lum: np.ndarray, *, px_per_mm: float | None = None, min_depth: float = 10.0) -> np.ndarray:
@@ -99,14 +109,38 @@ def hair_mask(lum: np.ndarray, *, px_per_mm: float | None = None, min_depth: flo
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     blackhat = cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel)
     strands = (blackhat > min_depth).view(np.uint8)
-    # a strand is long and thin: drop compact dots (pores, needle points) by opening along lines
-    labels, n = ndi.label(strands)
-    if n == 0:
-        return strands.astype(bool)
-    objects = ndi.find_objects(labels)
-    keep = np.zeros(n + 1, bool)
-    for i, sl in enumerate(objects, start=1):
-        hgt, wid = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
-        keep[i] = max(hgt, wid) >= 3 * size
-    mask = keep[labels].view(np.uint8)
-    return cv2.dilate(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    # a strand is long and thin: drop compact dots (pores, needle points) by their extent.
+    # OpenCV labels (4-connected, as scipy.ndimage.label) in about 2 ms where scipy takes 7 ms
+    # and cv2's own ...WithStats 16 ms; the extents are then reduced over the strand pixels
+    # only (a few % of the frame) instead of a Python loop over every dot, which took 0.1 s
+    # on photos with tens of thousands of pores.
+    n, labels = cv2.connectedComponents(strands, connectivity=4, ltype=cv2.CV_32S)
+    if n <= 1:
+        return strands.view(bool)
+    kept = _long_components(strands, labels, 3 * size)
+    mask = np.zeros(strands.shape, np.uint8)
+    if len(kept) == 0:
+        return mask.view(bool)
+    if len(kept) > 32:
+        keep = np.zeros(n, np.uint8)
+        keep[kept[:, 0]] = 1
+        mask = keep[labels]
+    else:  # the usual few strands: compare labels inside each one's bounding box only
+        for i, x0, y0, x1, y1 in kept:
+            box = mask[y0:y1, x0:x1]
+            box |= (labels[y0:y1, x0:x1] == i).view(np.uint8)
+    return cv2.dilate(mask, np.ones((3, 3), np.uint8)).view(bool)
+
+
+def _long_components(strands: np.ndarray, labels: np.ndarray, min_extent: int) -> np.ndarray:
+    """Rows (label, x0, y0, x1, y1) of the components whose bounding box spans >= min_extent px."""
+    pts = cv2.findNonZero(strands)
+    xs, ys = pts.reshape(-1, 2).T
+    lab = labels[ys, xs]
+    order = np.argsort(lab)
+    lab, xs, ys = lab[order], xs[order], ys[order]
+    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
+    x0, x1 = np.minimum.reduceat(xs, starts), np.maximum.reduceat(xs, starts) + 1
+    y0, y1 = np.minimum.reduceat(ys, starts), np.maximum.reduceat(ys, starts) + 1
+    long = np.maximum(x1 - x0, y1 - y0) >= min_extent
+    return np.stack([lab[starts], x0, y0, x1, y1], axis=1)[long]
