@@ -14,12 +14,13 @@ on clear skin, detection rate per Fitzpatrick type, and the spread of the
 intensity figure (mean Δa*) of one scene photographed under six illuminants,
 with and without the card's white balance.
 
-Run:  .venv/bin/python benchmarks/accuracy.py [--n 120] [--quick]
+Run:  .venv/bin/python benchmarks/accuracy.py [--n 120] [--quick] [--jobs 2] [--cases cases.csv]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections import defaultdict
@@ -35,6 +36,28 @@ from sample_images.render import ILLUMINANTS, PhotoSpec, render_photo  # noqa: E
 from sample_images.scene import Lesion, SkinSpec  # noqa: E402
 from tracker.imaging.load import load_photo  # noqa: E402
 from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded  # noqa: E402
+
+
+class _Serial:
+    """Stand-in for a process pool when running in one process."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @staticmethod
+    def map(fn, items):
+        return map(fn, items)
+
+
+def _pool(jobs: int):
+    if jobs <= 1:
+        return _Serial()
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(jobs)
 
 
 def dice(a: np.ndarray, b: np.ndarray) -> float:
@@ -75,31 +98,48 @@ def varied_spec(seed: int, *, clear: bool = False) -> tuple[PhotoSpec, int]:
     return spec, int(rng.integers(75, 96))
 
 
-def run_varied(n: int) -> dict:
+def _varied_case(seed: int) -> dict:
+    """One varied photo: its parameters and what was measured (a row of ``--cases``)."""
+    spec, q = varied_spec(seed)
+    rgb, truth, gt = render_photo(spec)
+    analysis, mask = _analyse(rgb, q)
+    m = analysis.measurement
+    les = spec.lesions[0]
+    return {"seed": seed, "fitzpatrick": spec.skin.fitzpatrick, "kind": les.kind, "amplitude": round(les.amplitude, 3),
+            "edge_order": round(les.edge_order, 2), "illuminant": spec.illuminant, "tilt_deg": round(spec.tilt_deg, 1),
+            "px_per_mm": round(spec.px_per_mm, 1), "noise": round(spec.noise, 2), "jpeg_quality": q,
+            "true_mm2": round(truth["area_mm2"], 2), "measured_mm2": m.redness.area_mm2,
+            "usable": m.quality.usable, "dice": round(dice(mask, gt), 4),
+            "kinds_found": "+".join(r.kind for r in m.redness.regions)}
+
+
+def _clear_case(seed: int) -> float | None:
+    spec, q = varied_spec(10_000 + seed, clear=True)
+    rgb, _, _ = render_photo(spec)
+    analysis, _ = _analyse(rgb, q)
+    return analysis.measurement.redness.area_mm2
+
+
+def run_varied(n: int, *, jobs: int = 1, cases_path: Path | None = None) -> dict:
     errors, dices, by_tone = [], [], defaultdict(lambda: [0, 0])
     signed = []
-    false_area = []
-    for seed in range(n):
-        spec, q = varied_spec(seed)
-        rgb, truth, gt = render_photo(spec)
-        analysis, mask = _analyse(rgb, q)
-        m = analysis.measurement
-        tone = spec.skin.fitzpatrick
-        true_mm2 = truth["area_mm2"]
-        by_tone[tone][1] += 1
-        detected = m.quality.usable and dice(mask, gt) > 0.3
-        by_tone[tone][0] += int(detected)
-        if m.redness.area_mm2 is not None and true_mm2 >= 10:
-            err = m.redness.area_mm2 / true_mm2 - 1
+    with _pool(jobs) as pool:
+        rows = list(pool.map(_varied_case, range(n)))
+        false_area = [a for a in pool.map(_clear_case, range(n // 3)) if a is not None]
+    for row in rows:
+        by_tone[row["fitzpatrick"]][1] += 1
+        by_tone[row["fitzpatrick"]][0] += int(row["usable"] and row["dice"] > 0.3)
+        if row["measured_mm2"] is not None and row["true_mm2"] >= 10:
+            err = row["measured_mm2"] / row["true_mm2"] - 1
+            row["area_error_pct"] = round(100 * err, 2)
             errors.append(abs(err))
             signed.append(err)
-            dices.append(dice(mask, gt))
-    for seed in range(n // 3):
-        spec, q = varied_spec(10_000 + seed, clear=True)
-        rgb, _, _ = render_photo(spec)
-        analysis, _ = _analyse(rgb, q)
-        if analysis.measurement.redness.area_mm2 is not None:
-            false_area.append(analysis.measurement.redness.area_mm2)
+            dices.append(row["dice"])
+    if cases_path is not None:
+        with cases_path.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]) + ["area_error_pct"])
+            writer.writeheader()
+            writer.writerows(rows)
     return {
         "photos": n, "clear_photos": n // 3,
         "area_abs_error_median_pct": 100 * float(np.median(errors)),
@@ -172,9 +212,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=120, help="varied photos (plus a third as many clear-skin photos)")
     parser.add_argument("--quick", action="store_true", help="30 varied photos, 2 illuminant scenes")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the varied photos")
+    parser.add_argument("--cases", type=Path, help="write one CSV row per varied photo here")
+    parser.add_argument("--varied-only", action="store_true", help="skip the illuminant and series sets")
     args = parser.parse_args()
     n = 30 if args.quick else args.n
-    result = {"varied": run_varied(n), "illuminant_spread": run_illuminant_spread(2 if args.quick else 6),
+    varied = run_varied(n, jobs=args.jobs, cases_path=args.cases)
+    if args.varied_only:
+        print(json.dumps({"varied": varied}, indent=2))
+        return
+    result = {"varied": varied, "illuminant_spread": run_illuminant_spread(2 if args.quick else 6),
               "series": run_series()}
     print(json.dumps(result, indent=2))
 
