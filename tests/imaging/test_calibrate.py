@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -67,3 +68,24 @@ def test_the_card_polygon_covers_the_marker_with_its_margin():
     poly = card_polygon_px(cal, extra_mm=0.0)
     side = np.linalg.norm(poly[1] - poly[0])
     assert_allclose(side / cal.px_per_mm, 26.0, rtol=0.02)
+
+
+@pytest.mark.parametrize("tilt", [0, 30, 45])
+def test_detecting_in_a_crop_around_the_located_marker_gives_the_whole_frame_corners(tilt):
+    from tracker.imaging.calibrate import _detect, _detect_around_located, _detect_whole_frame
+
+    grey = cv2.cvtColor(_photo(tilt)[0], cv2.COLOR_RGB2GRAY)
+    fast, whole = _detect_around_located(grey), _detect_whole_frame(grey)
+    assert fast is not None and fast[0] == whole[0]
+    assert_allclose(fast[1], whole[1], atol=1e-3)
+    assert _detect(grey)[0] == whole[0]
+
+
+def test_a_blurred_marker_the_quick_search_may_miss_is_found_as_by_the_whole_frame_search():
+    from tracker.imaging.calibrate import _detect, _detect_whole_frame
+
+    grey = cv2.GaussianBlur(cv2.cvtColor(_photo(10)[0], cv2.COLOR_RGB2GRAY), (0, 0), 8)
+    whole = _detect_whole_frame(grey)
+    found = _detect(grey)
+    assert whole is not None and found is not None and found[0] == whole[0]
+    assert_allclose(found[1], whole[1], atol=1e-3)
