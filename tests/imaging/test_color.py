@@ -39,3 +39,26 @@ def test_the_haemoglobin_index_of_a_lesion_over_skin_does_not_depend_on_the_illu
         hb = haemoglobin_index(rgb)[0]
         deltas.append(hb[1] - hb[0])
     assert_allclose(deltas, [0.3, 0.3], atol=0.02)
+
+
+def test_the_in_place_cielab_conversion_equals_a_separate_output():
+    import cv2
+
+    from tracker.imaging.color import _SRGB_LUT, linear_to_srgb
+
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 256, (512, 700, 3), dtype=np.uint8)
+    gains = np.array([1.3, 0.9, 1.6], np.float32)
+    srgb = linear_to_srgb(_SRGB_LUT[:, None] * gains[None, :])
+    expected = cv2.cvtColor(np.stack([srgb[rgb[..., c], c] for c in range(3)], axis=-1), cv2.COLOR_RGB2Lab)
+    assert np.array_equal(rgb_to_lab(rgb, gains=gains), expected)
+    assert np.array_equal(rgb_to_lab(rgb[:1]), cv2.cvtColor(
+        np.stack([linear_to_srgb(_SRGB_LUT)[rgb[:1, ..., c]] for c in range(3)], axis=-1), cv2.COLOR_RGB2Lab))
+
+
+def test_haemoglobin_index_and_optical_density_are_the_table_lookups():
+    from tracker.imaging.color import _LOG_LUT, optical_density
+
+    rgb = np.random.default_rng(2).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    assert np.array_equal(haemoglobin_index(rgb), _LOG_LUT[rgb[..., 0]] - _LOG_LUT[rgb[..., 1]])
+    assert np.array_equal(optical_density(rgb[..., 0]), -_LOG_LUT[rgb[..., 0]])

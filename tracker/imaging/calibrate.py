@@ -261,7 +261,8 @@ def _edge_sharpness(grey: np.ndarray, quad: np.ndarray) -> float:
     if patch.size < 100:
         return 0.0
     grad = gradient_magnitude(patch)
-    contrast = float(np.percentile(patch, 95) - np.percentile(patch, 5))
+    high, low = np.percentile(patch, [95, 5])  # one partition for both
+    contrast = float(high - low)
     if contrast < 10:
         return 0.0
     return float(np.percentile(grad, 99) / contrast)
