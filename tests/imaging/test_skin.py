@@ -1,0 +1,73 @@
+import cv2
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from tracker.imaging import skin
+from tracker.imaging.skin import _blackhat_above, glare_mask, hair_mask
+
+
+def _reference_hair_mask(lum, px_per_mm, min_depth=10.0):
+    """hair_mask as first written: float black-hat, scipy labels, a loop over the dots."""
+    size = max(5, (int(round(1.2 * px_per_mm)) if px_per_mm else 9) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    strands = (cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel) > min_depth).view(np.uint8)
+    labels, n = ndi.label(strands)
+    keep = np.zeros(n + 1, bool)
+    for i, sl in enumerate(ndi.find_objects(labels), start=1):
+        keep[i] = max(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start) >= 3 * size
+    return cv2.dilate(keep[labels].view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _skin_with_hair(seed=0, shape=(300, 400)):
+    rng = np.random.default_rng(seed)
+    lum = (60 + rng.normal(0, 2, shape)).astype(np.float32)
+    for _ in range(6):  # strands, dots and pores of assorted depths
+        y, x = rng.integers(20, shape[0] - 20), rng.integers(20, shape[1] - 60)
+        lum[y:y + 2, x:x + rng.integers(5, 60)] -= rng.uniform(5, 20)
+    lum[rng.integers(0, shape[0], 300), rng.integers(0, shape[1], 300)] -= 12
+    return lum
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hair_mask_equals_the_float_blackhat_and_scipy_labelling(seed):
+    lum = _skin_with_hair(seed)
+    for ppm in (None, 6.0, 12.8):
+        assert np.array_equal(hair_mask(lum, px_per_mm=ppm), _reference_hair_mask(lum, ppm))
+
+
+def test_pixels_at_the_threshold_are_decided_by_the_exact_blackhat():
+    lum = np.full((60, 80), 50.0, np.float32)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+    depths = [10.0, np.nextafter(np.float32(10.0), np.float32(11)), 10.0004, 9.9996, 10.0 + 1 / 1200]
+    for i, d in enumerate(depths):  # single dark pixels whose black-hat is within 1/600 of the threshold
+        lum[10 + 8 * (i % 5), 10 + 12 * (i // 5)] = np.float32(50.0) - np.float32(d)
+    exact = (cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel) > 10.0).view(np.uint8)
+    assert np.array_equal(_blackhat_above(lum, kernel, 10.0), exact)
+
+
+def test_the_float_blackhat_is_used_when_too_many_pixels_are_undecided_or_l_is_out_of_range(monkeypatch):
+    lum = _skin_with_hair(1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    exact = (cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel) > 10.0).view(np.uint8)
+    monkeypatch.setattr(skin, "_MAX_UNDECIDED", 0)
+    assert np.array_equal(_blackhat_above(lum, kernel, 10.0), exact)
+    odd = lum * 3  # L* beyond its range
+    assert np.array_equal(_blackhat_above(odd, kernel, 10.0),
+                          (cv2.morphologyEx(odd, cv2.MORPH_BLACKHAT, kernel) > 10.0).view(np.uint8))
+
+
+def test_glare_is_clipped_and_colourless_dilated():
+    rgb = np.full((40, 50, 3), 120, np.uint8)
+    lab = np.zeros((40, 50, 3), np.float32)
+    lab[..., 0] = 50
+    rgb[10, 10] = (255, 255, 255)
+    lab[10, 10] = (99, 1, 1)  # clipped and pale: glare
+    rgb[30, 30] = (255, 200, 200)
+    lab[30, 30] = (95, 20, 5)  # clipped but coloured: not glare
+    rgb[20, 40] = (200, 200, 200)
+    lab[20, 40] = (99, 0, 0)  # pale but not clipped: not glare
+    expected = np.zeros((40, 50), bool)
+    expected[8:13, 8:13] = True
+    assert np.array_equal(glare_mask(rgb, lab), expected)
+    assert not glare_mask(np.zeros_like(rgb), lab).any()
