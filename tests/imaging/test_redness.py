@@ -65,3 +65,48 @@ def test_kinds_follow_what_absorbs_red_light():
     assert classify_region(-22.0, 3.0, 2.0, 0.8, 6.0) == "mole"      # melanin, small and brown
     assert classify_region(-22.0, 3.0, 2.0, 0.8, 120.0) == "bruise"  # large dark patch: never dropped
     assert classify_region(-4.0, 5.0, -0.7, 0.25) == "erythema"      # doubtful: the stricter clock
+
+
+def _mottled_skin(seed=4, shape=(700, 700), scale_px=20.0, sd=0.04):
+    """Blood mottling: a smooth random field of about 2 mm blotches (10 px/mm)."""
+    import cv2
+
+    field = cv2.GaussianBlur(np.random.default_rng(seed).normal(size=shape).astype(np.float32), (0, 0), scale_px)
+    return (field / field.std() * sd).astype(np.float32)
+
+
+def _maps_with_sigma(hb):
+    sigma = 1.4826 * float(np.median(np.abs(hb - np.median(hb))))
+    zeros = np.zeros_like(hb)
+    return ExcessMaps(delta_l=zeros, delta_a=hb * 40, delta_b=zeros, delta_hb=hb, delta_od_red=hb * 0.05,
+                      sigma_a=sigma * 40, sigma_l=0.3, sigma_hb=sigma, baseline_lab=np.array([60.0, 12.0, 18.0]))
+
+
+def test_a_faint_large_patch_within_the_mottling_is_found_by_its_mean_over_its_area():
+    mottling = _mottled_skin()
+    yy, xx = np.mgrid[:700, :700]
+    rho = np.hypot(xx - 350, yy - 350) / 90.0
+    patch = 0.17 * np.exp(-np.log(2) * rho**5)  # about 4 σ of the skin: no pixel stands out 6 σ
+    valid = np.ones(mottling.shape, bool)
+    assert segment_regions(_maps_with_sigma(mottling), valid, px_per_mm=10.0) == []
+    regions = segment_regions(_maps_with_sigma((mottling + patch).astype(np.float32)), valid, px_per_mm=10.0)
+    assert len(regions) == 1
+    # at 4 σ the mottling riding on the patch shifts its half-maximum border: found, roughly sized
+    truth = rho <= 1.0
+    dice = 2 * (regions[0].mask & truth).sum() / (regions[0].mask.sum() + truth.sum())
+    assert dice >= 0.75
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 5])
+def test_mottling_alone_is_not_redness(seed):
+    mottling = _mottled_skin(seed)
+    assert segment_regions(_maps_with_sigma(mottling), np.ones(mottling.shape, bool), px_per_mm=10.0) == []
+
+
+def test_a_dark_spot_absorbing_red_nearly_as_much_as_green_is_a_mole_even_when_it_loses_chroma():
+    # darkening lowers chroma, so a mole's Δb* is often negative; melanin's red/green ratio gives it away
+    assert classify_region(-20.0, 2.9, -1.1, red_od_ratio=0.69, area_mm2=9.0) == "mole"
+    # a small fresh bruise: darker and bluer, but its blood absorbs green far more than red
+    assert classify_region(-9.0, 6.6, -2.5, red_od_ratio=0.46, area_mm2=14.0) == "bruise"
+    # a large dark patch is never dropped as a mole
+    assert classify_region(-20.0, 2.9, -1.1, red_od_ratio=0.69, area_mm2=120.0) == "bruise"
