@@ -7,9 +7,11 @@ and a 108 MP photo, each in a fresh process. The analysis time is also split int
 redness steps (``redness.excess_maps`` and ``redness.segment_regions``) and the rest
 (decoding at working size, card, colour, masks, quality, measurement).
 
-Both timings include first-touch page faults of freshly allocated arrays, which depend on
-what the allocator kept from the previous step: on a 2-core VM the decode measured
-0.04-0.09 s depending on what ran before it.
+Both timings include first-touch page faults of freshly allocated memory, counted in the
+``*_page_faults_median`` figures: the decode's 36 MB output is either fresh memory (about
+9400 faults, 20-40 ms on a 2-core VM) or a free block the allocator kept from whatever ran
+before it (about 100 faults), so the decode time, and with it the ratio, can move by half
+for reasons that have nothing to do with either step.
 
 Run:  .venv/bin/python benchmarks/speed.py
 """
@@ -17,6 +19,7 @@ Run:  .venv/bin/python benchmarks/speed.py
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -66,6 +69,10 @@ def _baseline_peak() -> float:
     return int(out.stdout.strip()) / 1024
 
 
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class _RednessTimer:
     """Accumulates the time spent in the redness steps of the pipeline while active."""
 
@@ -105,16 +112,20 @@ def main() -> None:
         make_photo(p108, 12000, 9000)
         data = p12.read_bytes()
         analyze_photo(data)  # warm up imports and caches
-        decode, analyse, redness = [], [], []
+        decode, analyse, redness, decode_faults, analyse_faults = [], [], [], [], []
         with _RednessTimer() as timer:
             for _ in range(5):
+                f = _minor_faults()
                 t = time.perf_counter()
                 cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
                 decode.append(time.perf_counter() - t)
+                decode_faults.append(_minor_faults() - f)
                 timer.seconds = 0.0
+                f = _minor_faults()
                 t = time.perf_counter()
                 analyze_photo(data)
                 analyse.append(time.perf_counter() - t)
+                analyse_faults.append(_minor_faults() - f)
                 redness.append(timer.seconds)
         rest = np.subtract(analyse, redness)
         result = {
@@ -123,6 +134,8 @@ def main() -> None:
             "ratio_analyze_over_decode": round(float(np.median(analyse) / np.median(decode)), 2),
             "12mp_analyze_redness_steps_s_median": round(float(np.median(redness)), 3),
             "12mp_analyze_other_steps_s_median": round(float(np.median(rest)), 3),
+            "12mp_full_decode_page_faults_median": int(np.median(decode_faults)),
+            "12mp_analyze_photo_page_faults_median": int(np.median(analyse_faults)),
             "imports_only_peak_mb": round(_baseline_peak(), 1),
             "12mp_analyze_peak_mb": round(_child_peak(p12)["peak_mb"], 1),
             "108mp_analyze_peak_mb": round(_child_peak(p108)["peak_mb"], 1),
