@@ -431,6 +431,7 @@ BAD_INPUTS = [
     ("damaged jpeg", damaged_jpeg(), "photo.jpg is a JPEG image but could not be read as an image (it may be damaged)"),
     ("one pixel", encode(Image.new("RGB", (1, 1)), "PNG"), "photo.jpg is only 1 x 1 pixels, too small"),
     ("thumbnail", encode(Image.new("RGB", (63, 40)), "PNG"), "photo.jpg is only 63 x 40 pixels, too small"),
+    ("strip", encode(Image.new("RGB", (300, 2)), "PNG"), "photo.jpg is only 300 x 2 pixels, too small"),
 ]
 
 

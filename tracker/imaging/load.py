@@ -47,6 +47,9 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 #: An image whose long side is shorter than this cannot show an injection site
 #: and a reference card; it is a thumbnail, an icon or a tracking pixel.
 MIN_SIDE = 64
+#: Shortest accepted short side: a strip a few pixels high is not a photo (nothing to measure,
+#: and the analysis's downscaled passes would have no pixel at all).
+MIN_SHORT_SIDE = 32
 
 # Reduce non-JPEG images in horizontal bands of about this many pixels, so
 # mode conversion and reduction never hold a second full-resolution copy.
@@ -374,10 +377,11 @@ def _check_declared_size(size: tuple[int, int], display: str) -> None:
             f"{display} declares {width} x {height} pixels ({pixels / 1e6:.0f} megapixels); "
             f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels."
         )
-    if max(width, height) < MIN_SIDE or min(width, height) < 1:
+    if max(width, height) < MIN_SIDE or min(width, height) < MIN_SHORT_SIDE:
         raise UnreadableImageError(
             f"{display} is only {width} x {height} pixels, too small to be a photo of the "
-            f"injection site (the long side must be at least {MIN_SIDE} pixels)"
+            f"injection site (at least {MIN_SIDE} pixels on the long side and {MIN_SHORT_SIDE} on the short "
+            f"side are needed)"
         )
 
 
