@@ -41,6 +41,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from tracker.imaging.color import JND_LAB
+from tracker.imaging.kinds import classify_region
 
 #: Seeds start where the haemoglobin index exceeds this many σ of the skin's own variation.
 SEED_SIGMA = 4.0
@@ -208,59 +209,6 @@ def excess_maps(lab: np.ndarray, hb_index: np.ndarray, od_red: np.ndarray, skin:
                       sigma_hb=max(float(sigmas[3]), 1e-4), baseline_lab=base_med.astype(np.float64))
 
 
-#: Red-to-green optical-density ratio of a region's excess above which red light is absorbed
-#: too, i.e. not oxy-haemoglobin alone. Oxy-Hb: ~0.07 (ε 600 nm / 550 nm, Prahl 1999);
-#: deoxy-Hb ~0.28; melanin ~0.7 (μa ∝ λ^-3.46, Jacques 1996). Melanin mottling on dark
-#: skin pushes erythema up to ~0.25 (benchmarks/accuracy.py), so the line is drawn at 0.30:
-#: a doubtful region is called erythema, whose clocks (G4, G7, G8) are the stricter ones.
-BRUISE_MIN_RED_OD_RATIO = 0.30
-#: Above this ratio a dark spot absorbs red nearly as much as green: melanin (~0.74 from
-#: 550 to 600 nm, Jacques 1996) rather than blood (deoxy-Hb ~0.34, Prahl 1999; a bruise mixes
-#: in oxy-Hb and reads lower still). Darkening also lowers chroma, so a mole's Δb* is often
-#: negative: Δb* >= 0 alone missed moles next to a bruise-like halo.
-MOLE_MIN_RED_OD_RATIO = 0.60
-
-
-def classify_region(mean_dl: float, mean_da: float, mean_db: float, red_od_ratio: float,
-                    area_mm2: float | None = None) -> Literal["erythema", "bruise", "mole"]:
-    """Kind of a region from its colour difference to the surrounding skin.
-
-    Parameters
-    ----------
-    mean_dl, mean_da, mean_db : float
-        Mean ΔL*, Δa*, Δb* over the region.
-    red_od_ratio : float
-        ΔOD_red / ΔOD_green of the region's excess optical density.
-    area_mm2 : float, optional
-        Moles are small; a large dark patch is treated as a bruise, never dropped.
-
-    Returns
-    -------
-    "erythema"
-        Extra oxy-haemoglobin: absorbs green, hardly red (ratio below the threshold).
-    "bruise"
-        Absorbs red light as well (deoxy-haemoglobin, later bilirubin): darker, purple-blue
-        then yellow-green.
-    "mole"
-        Melanin: much darker than it is redder, absorbing red nearly as much as green
-        (ratio >= MOLE_MIN_RED_OD_RATIO) or browner (Δb* >= 0); small. Excluded.
-
-    References
-    ----------
-    .. [1] Prahl S., "Optical absorption of hemoglobin", OMLC 1999.
-    .. [2] Jacques S.L., "Origins of tissue optical properties in the UVA, visible and NIR
-           regions", OSA TOPS 2 (1996).
-    """
-    darkness = -mean_dl
-    small = area_mm2 is None or area_mm2 < 40.0
-    if red_od_ratio >= BRUISE_MIN_RED_OD_RATIO:
-        melanin_like = red_od_ratio >= MOLE_MIN_RED_OD_RATIO or mean_db >= 0.0
-        if small and darkness > 2.0 * max(mean_da, 0.0) and melanin_like:
-            return "mole"
-        return "bruise"
-    return "erythema"
-
-
 def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | None,
                     jnd: float = JND_LAB) -> list[RawRegion]:
     """Half-maximum regions of excess redness, each grown from a significant seed.
@@ -317,9 +265,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         region, peak = _resegment(hb, valid, seed, region, level, peak, noise_floor)
         if not region.any():
             continue
-        radius = np.sqrt(region.sum() / np.pi)
-        z = float(hb[region].mean() - level) / scale_sigma(radius)
-        if not strong and z < ACCEPT_Z:
+        if not strong and _mean_excess_sigma(hb, region, level, scale_sigma) < ACCEPT_Z:
             claimed |= seed  # mottling: not a region, and not a seed for anything else
             continue
         if (region & claimed).any():
@@ -370,6 +316,11 @@ def _peak(hb: np.ndarray, box: tuple[slice, slice], seed: np.ndarray) -> float:
     return float(np.percentile(hb[box][seed[box]], PEAK_PERCENTILE))
 
 
+def _mean_excess_sigma(hb: np.ndarray, region: np.ndarray, level: float, scale_sigma: "_ScaleSigma") -> float:
+    """Mean excess of ``region`` over ``level`` in σ of the skin's variation at its size."""
+    return float(hb[region].mean() - level) / scale_sigma(np.sqrt(region.sum() / np.pi))
+
+
 class _ScaleSigma:
     """Spread of the skin's excess map averaged over a disk of a given radius.
 
@@ -382,12 +333,16 @@ class _ScaleSigma:
     """
 
     def __init__(self, hb: np.ndarray, valid: np.ndarray) -> None:
-        small = cv2.resize(hb, (hb.shape[1] // 2, hb.shape[0] // 2), interpolation=cv2.INTER_AREA)
-        weight = cv2.resize(valid.astype(np.float32), small.shape[::-1], interpolation=cv2.INTER_AREA)
-        self._small, self._weight = small * weight, weight
+        self._hb, self._valid = hb, valid
+        self._small: np.ndarray | None = None  # made on first use: most seeds pass the pixel test
         self._cache: dict[float, float] = {}
 
     def _at(self, sigma_small: float) -> float:
+        if self._small is None:
+            hb = self._hb
+            small = cv2.resize(hb, (hb.shape[1] // 2, hb.shape[0] // 2), interpolation=cv2.INTER_AREA)
+            weight = cv2.resize(self._valid.astype(np.float32), small.shape[::-1], interpolation=cv2.INTER_AREA)
+            self._small, self._weight = small * weight, weight
         if sigma_small not in self._cache:
             # a wide Gaussian is applied to a map reduced (area averaging) to about 2 px per
             # sigma: the same spread, without kernels of a hundred taps
