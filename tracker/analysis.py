@@ -29,8 +29,7 @@ def analyze_series(photos: Sequence[str | Path], *, injected_at: datetime | None
     tracker.errors.InvalidArgumentError
         For an unknown symptom key (the message lists the known ones).
     """
-    from tracker.imaging.load import load_photo
-    from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded
+    from tracker.imaging.pipeline import analyze_source
     from tracker.timeline.clock import hours_between
     from tracker.triage import assess
     from tracker.triage.symptoms import check_symptoms
@@ -44,7 +43,7 @@ def analyze_series(photos: Sequence[str | Path], *, injected_at: datetime | None
 
     measurements: list[PhotoMeasurement] = []
     for path in photos:
-        analysis = analyze_loaded(load_photo(path, max_side=WORKING_MAX_SIDE), marker_mm=marker_mm)
+        analysis = analyze_source(path, marker_mm=marker_mm)  # the same decoding as analyze_photo
         m = analysis.measurement
         if mask_dir is not None:
             _write_mask(mask_dir / f"{Path(path).stem}_mask.png", analysis.mask_full_resolution())

@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, Callable
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -99,6 +99,8 @@ def load_photo(
     *,
     name: str | None = None,
     max_side: int = 2048,
+    min_side: int | None = None,
+    refine: Callable[[LoadedPhoto], int | None] | None = None,
 ) -> LoadedPhoto:
     """Decode a photo to upright 8-bit RGB whose long side is at most `max_side`.
 
@@ -113,6 +115,14 @@ def load_photo(
     max_side : int, optional
         Long side of the working image, in pixels (at least ``MIN_SIDE``). Smaller
         photos are not enlarged.
+    min_side : int, optional
+        Accept, without resampling, a JPEG's DCT-scaled decode or an integer box
+        reduction whose long side lies between `min_side` and `max_side` (e.g. a 4032 px
+        photo at 1/4 is 1008 px: no resize to exactly `max_side`). Default: `max_side`.
+    refine : callable, optional
+        Called with the decoded photo; it may return a larger `max_side`, and the same
+        source is then decoded once more at that size (coarse to fine, without the
+        caller having to read the source twice). None or a side no larger: kept.
 
     Returns
     -------
@@ -176,7 +186,12 @@ def load_photo(
     _setup_pillow()
     stream, owned = _open_stream(source, display)
     try:
-        return _load_from_stream(stream, display, max_side)
+        photo = _load_from_stream(stream, display, max_side, min(min_side or max_side, max_side))
+        side = refine(photo) if refine is not None else None
+        if side is not None and side > max(photo.rgb.shape[:2]):
+            stream.seek(0)
+            photo = _load_from_stream(stream, display, int(side), int(side))
+        return photo
     finally:
         if owned:
             stream.close()
@@ -287,7 +302,7 @@ def _check_file_bytes(size: int, display: str) -> None:
 # --------------------------------------------------------------------------- decoding
 
 
-def _load_from_stream(stream: BinaryIO, display: str, max_side: int) -> LoadedPhoto:
+def _load_from_stream(stream: BinaryIO, display: str, max_side: int, min_side: int) -> LoadedPhoto:
     head = stream.read(4096)
     stream.seek(0)
     im = _open_image(stream, head, display)
@@ -295,16 +310,17 @@ def _load_from_stream(stream: BinaryIO, display: str, max_side: int) -> LoadedPh
         _check_declared_size(im.size, display)
         declared = im.size
         target = _target_size(declared, max_side)
+        smallest = _target_size(declared, min_side)
         try:
             # Pillow's TIFF loader applies the orientation itself during load()
             # and removes the tag; remember what the file said.
             applied_by_loader = exif.orientation(im) if im.format == "TIFF" else 1
             if im.format in ("JPEG", "MPO") and target != declared:
-                im.draft("RGB", target)  # DCT-domain scaling at 1/2, 1/4 or 1/8 [1, 2]
+                im.draft("RGB", smallest)  # DCT-domain scaling at 1/2, 1/4 or 1/8 [1, 2]
             im.load()
             pending = exif.orientation(im)  # what is still to apply after load()
             taken_at = exif.taken_at(im)
-            working = _to_working_rgb(im, target)
+            working = _to_working_rgb(im, target, max(smallest))
         except MemoryError:
             raise ImageTooLargeError(f"{display} is too large to decode on this computer") from None
         except Exception as exc:  # Pillow's decoders raise many types; none may escape
@@ -400,15 +416,22 @@ def _target_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 # ------------------------------------------------------------- modes and reduction
 
 
-def _to_working_rgb(im: Image.Image, target: tuple[int, int]) -> Image.Image:
+def _to_working_rgb(im: Image.Image, target: tuple[int, int], min_long: int) -> Image.Image:
     """8-bit RGB at `target` size, never holding a second full-resolution copy.
 
     An integer box reduction brings the image within a factor of 2 of `target`;
     Pillow's BOX filter (area averaging) does the rest. Area averaging, unlike
     Lanczos, cannot overshoot, so it draws no faint red or dark halo along edges.
+    An image whose long side (as decoded, or after an integer reduction) is already
+    between `min_long` and `target` is kept at that size: no resampling at all.
     """
+    long_side = max(im.size)
     # From the long sides: the short side's rounding must not halve the factor.
-    factor = max(1, max(im.size) // max(target))
+    factor = max(1, long_side // max(target))
+    if min_long < max(target):
+        exact = -(-long_side // max(target))  # the smallest integer reduction to within the target
+        if -(-long_side // exact) >= min_long:
+            factor, target = exact, (-(-im.size[0] // exact), -(-im.size[1] // exact))
     if im.mode == "RGB":  # reduce() allocates only its (factor**2 times smaller) result
         reduced = im.reduce(factor) if factor > 1 else im
     else:
