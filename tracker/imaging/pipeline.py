@@ -166,7 +166,8 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     if card_poly is not None:  # clear the card's pixels in place (no full-frame temporaries)
         skin = np.ascontiguousarray(skin)
         cv2.fillPoly(skin.view(np.uint8), [np.round(card_poly).astype(np.int32)], 0)
-    glare = glare_mask(rgb, lab)
+    planes = cv2.split(rgb)  # once, for glare, the haemoglobin index and OD_red
+    glare = glare_mask(rgb, lab, channels=planes)
     quality = assess_quality(rgb, cal=cal, skin=skin, glare=glare, original_px_per_mm=original_ppm)
     valid = skin & ~glare & ~hair_mask(lab[..., 0], px_per_mm=ppm)
 
@@ -184,7 +185,8 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
         return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale)
 
-    maps = redness_mod.excess_maps(lab, haemoglobin_index(rgb), optical_density(rgb[..., 0]), valid, px_per_mm=ppm)
+    maps = redness_mod.excess_maps(lab, haemoglobin_index(rgb, channels=planes), optical_density(planes[0]), valid,
+                                   px_per_mm=ppm)
     raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,
