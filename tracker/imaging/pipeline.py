@@ -24,7 +24,7 @@ from tracker.imaging import redness as redness_mod
 from tracker.imaging.calibrate import (
     MAX_TILT_DEG, MIN_PX_PER_MM, Calibration, card_polygon_px, find_card, pixel_area_mm2, to_plane_mm,
 )
-from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab, white_balance_gains
+from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab_planes, white_balance_gains
 from tracker.imaging.load import LoadedPhoto, load_photo
 from tracker.imaging.quality import assess_quality
 from tracker.imaging.skin import glare_mask, hair_mask, skin_mask
@@ -156,7 +156,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     rgb = photo.rgb
     cal = find_card(rgb, marker_mm=marker_mm) if card is _FIND else card
     gains = white_balance_gains(cal.white_linear) if cal is not None and cal.white_linear is not None else None
-    lab = rgb_to_lab(rgb, gains=gains)
+    lab = rgb_to_lab_planes(rgb, gains=gains)  # L*, a*, b* planes: no interleaved copy, no split
     ppm = cal.px_per_mm if cal is not None else None
     original_ppm = ppm / photo.scale if ppm else None
     scaled = cal is not None and original_ppm >= MIN_PX_PER_MM and cal.tilt_deg <= MAX_TILT_DEG
@@ -169,7 +169,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     planes = cv2.split(rgb)  # once, for glare, the haemoglobin index and OD_red
     glare = glare_mask(rgb, lab, channels=planes)
     quality = assess_quality(rgb, cal=cal, skin=skin, glare=glare, original_px_per_mm=original_ppm)
-    valid = skin & ~glare & ~hair_mask(lab[..., 0], px_per_mm=ppm)
+    valid = skin & ~glare & ~hair_mask(lab[0], px_per_mm=ppm)
 
     h = cal.homography if scaled else None
     scale_info = Scale(
@@ -185,8 +185,11 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
         return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale)
 
-    maps = redness_mod.excess_maps(lab, haemoglobin_index(rgb, channels=planes), optical_density(planes[0]), valid,
-                                   px_per_mm=ppm)
+    od_red = optical_density(planes[0])
+    hb = haemoglobin_index(rgb, channels=planes, od_red=od_red)
+    # lab's planes, hb and od_red are this function's temporaries: the maps are computed in them
+    maps = redness_mod.excess_maps(lab, hb, od_red, valid, px_per_mm=ppm, overwrite_input=True)
+    del lab, hb, od_red
     raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,

@@ -222,7 +222,7 @@ def _flat_baselines(channels: Sequence[np.ndarray], skin: np.ndarray) -> list[np
 #: the surface moved by 0.1 σ of the maps (median), the fit took 4 ms instead of 15.
 _FIT_POINTS = 5_000
 #: Skin points for the maps' robust spreads (σ), on a grid likewise. Medians of 20,000 points
-#: rather than every 3rd pixel (83,000 at 1000 x 750): σ moved by at most 1.1 % (median 0.1 %)
+#: rather than every 3rd pixel (83,000 at 1000 x 750): σ moved by at most 1.6 % (median 0.1 %)
 #: on the same photos, a robust statistic's sampling noise, for 8 ms less.
 _STATS_POINTS = 20_000
 
@@ -231,13 +231,13 @@ def _grid_step(shape: tuple[int, int], points: int) -> int:
     return max(1, int(np.sqrt(shape[0] * shape[1] / points)))
 
 
-def excess_maps(lab: np.ndarray, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray, *,
-                px_per_mm: float | None) -> ExcessMaps:
+def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray, *,
+                px_per_mm: float | None, overwrite_input: bool = False) -> ExcessMaps:
     """Excess over the skin baseline, smoothed at about 0.25 mm, with the noise of each map.
 
     Parameters
     ----------
-    lab : (M, N, 3) float32 ndarray
+    lab : (M, N, 3) float32 ndarray, or its three (M, N) planes L*, a*, b*
         CIELAB (white-balanced when the card was found).
     hb_index : (M, N) float32 ndarray
         Haemoglobin index, see :func:`tracker.imaging.color.haemoglobin_index`.
@@ -246,22 +246,31 @@ def excess_maps(lab: np.ndarray, hb_index: np.ndarray, od_red: np.ndarray, skin:
     skin : (M, N) bool ndarray
     px_per_mm : float or None
         Working pixels per millimetre; without a scale the smoothing is 2 px.
+    overwrite_input : bool
+        The planes of ``lab``, ``hb_index`` and ``od_red`` may be overwritten (become the
+        maps): the caller's own temporaries, whose reuse spares fresh full-frame arrays.
     """
     # one contiguous 2-D map per channel: OpenCV filters them without strided copies
-    channels = [*cv2.split(lab), hb_index, od_red]
+    if isinstance(lab, np.ndarray):
+        channels = [*cv2.split(lab), hb_index, od_red]
+        own = [True, True, True] + [overwrite_input] * 2  # the split's copies are ours
+    else:
+        channels = [np.ascontiguousarray(p, np.float32) for p in lab] + [hb_index, od_red]
+        own = [overwrite_input] * 5
     sigma_px = max(1.0, 0.25 * px_per_mm) if px_per_mm else 2.0
     order = 2
     fit = _fit_skin_surface(channels, skin, (1, 3, 4), order, _grid_step(skin.shape, _FIT_POINTS), 4)
     if fit is not None:
         coef, _, fitted = fit
         rows, cols = _surface_factors(coef, skin.shape, order)
-        # Each surface into one reused buffer, subtracted in place from the split's own copies of
-        # L*, a*, b*: 3 full-frame arrays fewer to fault in (1,500 page faults, ~3 ms on this VM).
+        # Each surface into one reused buffer, subtracted in place from the maps we own: every
+        # fresh full-frame array costs its page faults (732 at 1000 x 750 px, ~1.8 ms on a
+        # 2-core VM, where the subtraction itself takes 0.15 ms).
         surface = np.empty(skin.shape, np.float32)
         deltas = []
-        for c, (ch, k) in enumerate(zip(channels, cols)):
+        for ch, k, mine in zip(channels, cols, own):
             cv2.gemm(rows, k, 1.0, None, 0.0, dst=surface)
-            deltas.append(cv2.subtract(ch, surface, dst=ch) if c < 3 else cv2.subtract(ch, surface))
+            deltas.append(cv2.subtract(ch, surface, dst=ch) if mine else cv2.subtract(ch, surface))
         base_med = np.median(fitted[:3], axis=1)
     else:
         deltas = [ch - base for ch, base in zip(channels, _flat_baselines(channels, skin))]

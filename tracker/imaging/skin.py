@@ -38,7 +38,7 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
 
     Parameters
     ----------
-    lab : (M, N, 3) float32 ndarray
+    lab : (M, N, 3) float32 ndarray, or its three (M, N) planes L*, a*, b*
         CIELAB image.
     px_per_mm : float, optional
         Scale, to size the closing in millimetres; else a size relative to the image.
@@ -51,15 +51,18 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
     """
     # Skin borders need no sub-millimetre precision: decide at a quarter of the resolution
     # (16x fewer pixels for the colour test, closing and hole filling), then upsample.
-    full_h, full_w = lab.shape[:2]
+    planes = (lab,) if isinstance(lab, np.ndarray) else tuple(lab)
+    full_h, full_w = planes[0].shape[:2]
     step = 4 if min(full_h, full_w) >= 400 else 1
-    small = cv2.resize(lab, (full_w // step, full_h // step), interpolation=cv2.INTER_AREA) if step > 1 else lab
-    lum, a, b = cv2.split(small)  # contiguous channels: numpy's ufuncs run faster on them
+    if step > 1:
+        planes = tuple(cv2.resize(p, (full_w // step, full_h // step), interpolation=cv2.INTER_AREA) for p in planes)
+    # contiguous channels: numpy's ufuncs run faster on them
+    lum, a, b = cv2.split(planes[0]) if len(planes) == 1 else (np.ascontiguousarray(p) for p in planes)
     hue = np.degrees(np.arctan2(b, a))
     chroma = np.hypot(a, b)
     colour = ((hue >= SKIN_HUE_DEG[0]) & (hue <= SKIN_HUE_DEG[1]) & (chroma >= SKIN_MIN_CHROMA)
               & (lum >= SKIN_L_RANGE[0]) & (lum <= SKIN_L_RANGE[1]))
-    radius = int(round(1.5 * px_per_mm / step)) if px_per_mm else max(1, min(small.shape[:2]) // 100)
+    radius = int(round(1.5 * px_per_mm / step)) if px_per_mm else max(1, min(lum.shape) // 100)
     radius = max(radius, 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     closed = cv2.morphologyEx(colour.view(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool)
@@ -74,10 +77,11 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
     return cv2.resize(filled.view(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).view(bool)
 
 
-def glare_mask(rgb: np.ndarray, lab: np.ndarray, *, channels: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
+def glare_mask(rgb: np.ndarray, lab, *, channels: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """Specular highlights: near-clipped and nearly colourless pixels, slightly dilated.
 
-    ``channels`` is ``cv2.split(rgb)`` when the caller already has it.
+    ``lab`` is the (M, N, 3) CIELAB image or its three planes; ``channels`` is
+    ``cv2.split(rgb)`` when the caller already has it.
     """
     hgt, wid = rgb.shape[:2]
     # numpy's max over the channel axis of a uint8 image is not vectorised (about 70 ms at
@@ -88,10 +92,12 @@ def glare_mask(rgb: np.ndarray, lab: np.ndarray, *, channels: tuple[np.ndarray, 
     if idx.size:
         # The colour test only matters where a channel clips (a few % of the photo, the card's
         # white mostly), so it runs on those pixels instead of over the whole frame.
-        flat = lab.reshape(-1, 3)
-        idx = idx[flat[idx, 0] > 88]
-        ab = flat[idx, 1:]
-        mask[idx[np.hypot(ab[:, 0], ab[:, 1]) < 12]] = 1
+        if isinstance(lab, np.ndarray):  # flat views, no copies
+            lum, a, b = (lab.reshape(-1, 3)[:, c] for c in range(3))
+        else:
+            lum, a, b = (np.ascontiguousarray(p).reshape(-1) for p in lab)
+        idx = idx[lum[idx] > 88]
+        mask[idx[np.hypot(a[idx], b[idx]) < 12]] = 1
     return cv2.dilate(mask.reshape(hgt, wid), np.ones((5, 5), np.uint8)).view(bool)
 
 
