@@ -93,7 +93,11 @@ def rgb_to_lab(rgb: np.ndarray, *, gains: np.ndarray | None = None) -> np.ndarra
     """sRGB uint8 to CIELAB (D65) float32, optionally white-balanced in linear light.
 
     OpenCV's float conversion is used on the hot path (about 20x faster than
-    ``skimage.color.rgb2lab``, which the tests use as the reference).
+    ``skimage.color.rgb2lab``, which the tests use as the reference), from *linear* RGB:
+    the table gives each 8-bit code's exact linear light, so OpenCV's own sRGB
+    linearisation (a spline, up to 0.58 units of a* off skimage's exact conversion) is
+    skipped. Within 0.03 units of skimage, and 30 % faster (4.7 ms against 6.7 ms at
+    1000 x 750 px).
 
     Parameters
     ----------
@@ -112,11 +116,11 @@ def rgb_to_lab(rgb: np.ndarray, *, gains: np.ndarray | None = None) -> np.ndarra
         raise TypeError(f"rgb_to_lab expects uint8 sRGB, got {rgb.dtype}")
     # cv2.LUT applies the three tables in one pass (4 ms at 1600 x 1200, against 20 ms for
     # three strided numpy gathers), with the very same float32 values.
-    srgb = cv2.LUT(np.ascontiguousarray(rgb), _balance_table(gains))
+    linear = cv2.LUT(np.ascontiguousarray(rgb), _balance_table(gains))
     # Converted in place: OpenCV's conversion is per pixel, so it is safe (tests/imaging/
     # test_color.py checks it against a separate output), and it spares a fresh 23 MB array
     # whose page faults cost as much as the conversion itself (14 ms against 28 ms).
-    return cv2.cvtColor(srgb, cv2.COLOR_RGB2Lab, dst=srgb)
+    return cv2.cvtColor(linear, cv2.COLOR_LRGB2Lab, dst=linear)
 
 
 def rgb_to_lab_planes(rgb: np.ndarray, *, gains: np.ndarray | None = None,
@@ -141,21 +145,21 @@ def rgb_to_lab_planes(rgb: np.ndarray, *, gains: np.ndarray | None = None,
         rows = min(band_rows, hgt - top)
         buf = band[:rows]
         cv2.LUT(np.ascontiguousarray(rgb[top:top + rows]), table, dst=buf)
-        cv2.cvtColor(buf, cv2.COLOR_RGB2Lab, dst=buf)
+        cv2.cvtColor(buf, cv2.COLOR_LRGB2Lab, dst=buf)
         cv2.split(buf, [plane[top:top + rows] for plane in planes])  # straight into the planes
     return planes
 
 
 def _balance_table(gains: np.ndarray | None) -> np.ndarray:
-    """(1, 256, 3) float32: gamma sRGB of each 8-bit code after the linear-light gains.
+    """(1, 256, 3) float32: linear light of each 8-bit code after the gains, clipped to [0, 1].
 
     White balance is a per-channel map of 256 possible values: one table per channel
-    (linearise, scale, clip, re-encode) instead of a power function per pixel.
+    (linearise, scale, clip) instead of a power function per pixel.
     """
     if gains is None:
         gains = np.ones(3, np.float32)
     levels = _SRGB_LUT[:, None] * np.asarray(gains, dtype=np.float32)[None, :]
-    return linear_to_srgb(levels).reshape(1, 256, 3)
+    return np.clip(levels, 0.0, 1.0).astype(np.float32).reshape(1, 256, 3)
 
 
 def haemoglobin_index(rgb: np.ndarray, *, channels: tuple[np.ndarray, ...] | None = None,
