@@ -140,7 +140,9 @@ def _detect_around_located(grey: np.ndarray) -> tuple[int, np.ndarray] | None:
     hgt, wid = grey.shape
     if min(hgt, wid) < 64 * f:
         return None
-    small = cv2.resize(grey, (wid // f, hgt // f), interpolation=cv2.INTER_AREA)
+    # the whole-step part of the frame: OpenCV's integer-factor area path (0.2 ms, where 750 rows
+    # to 187 take its general path at 1 ms); it also makes the factor exact for the corners
+    small = cv2.resize(grey[:hgt // f * f, :wid // f * f], (wid // f, hgt // f), interpolation=cv2.INTER_AREA)
     corners, ids, _ = _detector().detectMarkers(small)
     if ids is None:
         return None
