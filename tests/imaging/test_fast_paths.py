@@ -15,6 +15,7 @@ from scipy import ndimage as ndi
 
 from tests.imaging.planar import camera_homography, photograph, render_plane
 from tracker.imaging import pipeline
+from tracker.imaging.calibrate import find_card, resized_calibration
 from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab, rgb_to_lab_planes
 from tracker.imaging.load import load_photo
 from tracker.imaging.redness import _grow, _median, excess_maps
@@ -149,6 +150,26 @@ def test_a_distant_card_is_analysed_at_a_larger_working_size():
     assert np.isclose(analysis.measurement.redness.area_mm2, full.measurement.redness.area_mm2, rtol=0.03)
 
 
-def test_a_near_card_is_analysed_at_the_first_decode():
-    data = _jpeg(_skin_photo(distance_mm=120.0))  # 8.3 px/mm at 800 px
-    assert max(pipeline.analyze_source(data).rgb.shape) == 800
+def test_a_near_card_is_analysed_on_the_decode_reduced_towards_the_working_px_per_mm():
+    data = _jpeg(_skin_photo(distance_mm=120.0))  # 8.3 px/mm at 800 px: reduced, to at least 640 px
+    analysis = pipeline.analyze_source(data)
+    assert max(analysis.rgb.shape) == pipeline.REDUCED_MIN_SIDE
+    m = analysis.measurement
+    assert (m.width, m.height) == (1600, 1200) and m.quality.usable
+    full = pipeline.analyze_loaded(load_photo(data, max_side=1600)).measurement
+    assert np.isclose(m.redness.area_mm2, full.redness.area_mm2, rtol=0.03)
+    assert np.allclose(m.redness.regions[0].centroid_px, full.redness.regions[0].centroid_px, atol=3)
+    assert np.allclose(m.scale.marker_corners_px, full.scale.marker_corners_px, atol=2.5)  # a working pixel
+
+
+def test_a_resized_calibration_is_what_a_detection_on_the_resized_frame_gives():
+    rgb = _skin_photo(size=(1000, 750), distance_mm=250.0)
+    cal = find_card(rgb)
+    for size in [(800, 600), (640, 480), (777, 583)]:
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        detected, carried = find_card(small), resized_calibration(cal, (1000, 750), size)
+        assert np.abs(detected.corners_px - carried.corners_px).max() < 0.3
+        assert np.isclose(detected.px_per_mm, carried.px_per_mm, rtol=0.005)
+        assert abs(detected.tilt_deg - carried.tilt_deg) < 1.5
+        # the blur it stands for, in mm on the skin, is the decoded frame's
+        assert np.isclose(carried.edge_sharpness * carried.px_per_mm, cal.edge_sharpness * cal.px_per_mm)

@@ -20,7 +20,7 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -84,16 +84,38 @@ def find_card(rgb: np.ndarray, *, marker_mm: float = 20.0) -> Calibration | None
     s = float(marker_mm)
     plane = np.array([[0, 0], [s, 0], [s, s], [0, s]], dtype=np.float32)
     h = cv2.getPerspectiveTransform(quad, plane).astype(np.float64)
-    centre = quad.mean(axis=0)
-    jac = homography_jacobian(h, centre)
-    px_per_mm = float(1.0 / np.sqrt(abs(np.linalg.det(jac))))
-    sv = np.linalg.svd(np.linalg.inv(jac), compute_uv=False)
-    tilt = float(np.degrees(np.arccos(np.clip(sv[1] / sv[0], 0.0, 1.0))))
+    px_per_mm, tilt = _scale_and_tilt(h, quad)
     white, status = _white_reference(rgb, h, s)
     return Calibration(
         marker_id=marker_id, corners_px=quad, homography=h, px_per_mm=px_per_mm, tilt_deg=tilt,
         marker_mm=s, white_linear=white, white_status=status, edge_sharpness=_edge_sharpness(grey, quad),
     )
+
+
+def _scale_and_tilt(h: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
+    """Pixels per mm and camera tilt (degrees) at the marker's centre."""
+    jac = homography_jacobian(h, quad.mean(axis=0))
+    px_per_mm = float(1.0 / np.sqrt(abs(np.linalg.det(jac))))
+    sv = np.linalg.svd(np.linalg.inv(jac), compute_uv=False)
+    return px_per_mm, float(np.degrees(np.arccos(np.clip(sv[1] / sv[0], 0.0, 1.0))))
+
+
+def resized_calibration(cal: Calibration, old_size: tuple[int, int], new_size: tuple[int, int]) -> Calibration:
+    """The calibration of the same photo resized from ``old_size`` to ``new_size`` (width, height).
+
+    Pixel coordinates follow ``cv2.resize``'s convention (pixel centres: x_new + 0.5 =
+    (x_old + 0.5) * new_w / old_w); the homography, scale and tilt are those of the new
+    frame exactly, as a detection there would give them up to its corner noise. The edge
+    sharpness (1/px) is carried over so that the blur it stands for, in mm on the skin,
+    stays the same: the reduced frame inherits the decoded frame's measurement.
+    """
+    ax, ay = old_size[0] / new_size[0], old_size[1] / new_size[1]
+    new_to_old = np.array([[ax, 0.0, 0.5 * ax - 0.5], [0.0, ay, 0.5 * ay - 0.5], [0.0, 0.0, 1.0]])
+    h = cal.homography @ new_to_old
+    quad = ((cal.corners_px + 0.5) / np.array([ax, ay], np.float32) - 0.5).astype(np.float32)
+    px_per_mm, tilt = _scale_and_tilt(h, quad)
+    return replace(cal, corners_px=quad, homography=h, px_per_mm=px_per_mm, tilt_deg=tilt,
+                   edge_sharpness=cal.edge_sharpness * cal.px_per_mm / px_per_mm)
 
 
 #: The marker is first looked for at 1/LOCATE_FACTOR of the working resolution.
