@@ -18,7 +18,8 @@ from tracker.imaging import pipeline
 from tracker.imaging.calibrate import find_card, resized_calibration
 from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab, rgb_to_lab_planes
 from tracker.imaging.load import load_photo
-from tracker.imaging.redness import _grow, _median, excess_maps
+from tracker.imaging.baseline import median as _median
+from tracker.imaging.redness import _grow, excess_maps
 from tracker.imaging.skin import glare_mask, skin_mask
 
 

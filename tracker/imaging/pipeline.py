@@ -6,10 +6,13 @@ half-maximum regions -> bumps -> physical measurement on the skin plane.
 
 Pixel figures in the output (``area_px``, ``centroid_px``, ``diameter_px``) are in
 the photo's upright full-resolution frame, like the ``--mask-dir`` masks; the
-analysis itself runs at a working resolution: long side :data:`WORKING_MIN_SIDE` to
-:data:`WORKING_MAX_SIDE` (a phone JPEG decoded at 1/4 or 1/8 by DCT scaling, with no
-resampling), or larger, up to :data:`REFINED_MAX_SIDE`, when the card shows that the
-skin is too far away for that (coarse to fine: a second decode for such photos only).
+analysis itself runs at a working resolution. :func:`analyze_photo` decodes at a long
+side of :data:`WORKING_MIN_SIDE` to :data:`WORKING_MAX_SIDE` (a phone JPEG at 1/4 or 1/8
+by DCT scaling, with no resampling) and finds the card there; then it either reduces
+that frame to about :data:`WORKING_PX_PER_MM` at the card, or, when the card shows
+fewer than :data:`MIN_WORKING_PX_PER_MM` (a distant shot), decodes the photo again
+larger, up to :data:`REFINED_MAX_SIDE` (coarse to fine: a second decode for such
+photos only).
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ REFINED_MAX_SIDE = 1600
 #: reduced to it (area averaging; long side at least REDUCED_MIN_SIDE, short side at least
 #: REDUCED_MIN_SHORT_SIDE): the analysis costs what the measurement needs, not what the phone
 #: gave. Measured on 150 varied + 40 clear generated photos (benchmarks/accuracy.py cases,
-#: analysed from 640 to 1258 px wide, 6 to 7.2 px/mm): median |area error| 5.10 %, 90th
-#: percentile 17.3 %, Dice 0.942, detection per skin tone and false area as at 1600 px
+#: analysed from 640 to 1258 px wide, 6 to 7.2 px/mm): median |area error| 5.20 %, 90th
+#: percentile 17.45 %, Dice 0.942, detection per skin tone and false area as at 1600 px
 #: (10-15 px/mm: 5.06 %, 17.7 %, 0.942). A 12 MP photo of a 12.5 cm wide field (8 px/mm at its
 #: 1/4 decode) is analysed at 812 px: two thirds of the pixels, two thirds of the time.
 WORKING_PX_PER_MM = 6.5
@@ -131,7 +134,9 @@ def analyze_source(source, *, marker_mm: float = 20.0, name: str | None = None) 
 
     The card is looked for on the first decode; when it shows fewer than
     MIN_WORKING_PX_PER_MM working pixels per mm and the photo holds more, the photo is
-    decoded again at the size that gives that many (at most REFINED_MAX_SIDE).
+    decoded again at the size that gives that many (at most REFINED_MAX_SIDE); when it
+    shows more than 1.1 x WORKING_PX_PER_MM, the decoded frame is reduced to that, and the
+    card's calibration carried over (no second detection).
     """
     cards: list[tuple[LoadedPhoto, Calibration | None]] = []
 

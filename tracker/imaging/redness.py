@@ -2,9 +2,9 @@
 
 Steps, each a small pure function:
 
-1. :func:`skin_baseline` -- the patient's own skin colour at every pixel: a
-   low-order polynomial surface fitted robustly (iteratively sigma-clipped) to
-   L*, a*, b* of the skin, so red patches, bruises and moles do not pull it.
+1. :func:`~tracker.imaging.baseline.skin_baseline` -- the patient's own skin colour at
+   every pixel: a low-order polynomial surface fitted robustly (iteratively sigma-clipped)
+   to L*, a*, b* of the skin, so red patches, bruises and moles do not pull it.
    Relative to *this* skin, so the same threshold works on every skin tone.
 2. :func:`excess_maps` -- ΔL*, Δa*, Δb* and the haemoglobin index (smoothed at
    ~0.25 mm), with the skin's own spread (σ) of each.
@@ -33,13 +33,16 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Sequence
 from typing import Literal
 
 import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from tracker.imaging.baseline import (  # noqa: F401 -- skin_baseline is part of this module's API
+    FIT_POINTS, STATS_POINTS, fit_skin_surface, flat_baselines, grid_step, mad_sigma, median, skin_baseline,
+    surface_factors,
+)
 from tracker.imaging.color import JND_LAB
 from tracker.imaging.kinds import classify_region
 
@@ -107,147 +110,6 @@ class RawRegion:
     mean_delta_b: float
 
 
-def _design(xs: np.ndarray, ys: np.ndarray, shape: tuple[int, int], order: int) -> np.ndarray:
-    """(terms, points) float64: the monomials u**i * v**j (i + j <= order) on [-1, 1] coordinates.
-
-    One contiguous row per term, so the products below run on rows without strided copies.
-    """
-    u = xs / shape[1] * 2 - 1
-    v = ys / shape[0] * 2 - 1
-    return np.stack([u**i * v**j for i in range(order + 1) for j in range(order + 1 - i)]).astype(np.float64)
-
-
-def _median(values: np.ndarray) -> float:
-    """``np.median`` of a 1-D array, the same value, by one partition.
-
-    np.median partitions at both middle ranks at once, which numpy does far more slowly than
-    at one (210 us against 46 us for 20,000 values); the other middle value of an even count
-    is the largest below the partition point.
-    """
-    n = values.size
-    k = n // 2
-    part = np.partition(values, k)
-    return float(part[k]) if n % 2 else (float(part[:k].max()) + float(part[k])) / 2
-
-
-def _mad_sigma(values: np.ndarray) -> tuple[float, float]:
-    """Median and robust σ (1.4826 x median absolute deviation) of a 1-D array."""
-    centre = _median(values)
-    return centre, 1.4826 * _median(np.abs(values - centre))
-
-
-def _fit_skin_surface(channels: Sequence[np.ndarray], skin: np.ndarray, clip_high: tuple[int, ...], order: int,
-                      step: int, iterations: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Sigma-clipped least-squares polynomial of each channel over the skin, on a ``step`` grid.
-
-    Returns the coefficients (terms, channels), the grid's skin mask and the fitted surface's
-    values at those points (channels, points); None when fewer than 50 points are skin.
-    """
-    hgt, wid = skin.shape
-    grid = np.ascontiguousarray(skin[::step, ::step])
-    ys, xs = np.nonzero(grid)
-    if len(ys) < 50:
-        return None
-    values = np.stack([ch[::step, ::step][grid] for ch in channels]).astype(np.float64)  # (channels, points)
-    design = _design(xs * float(step), ys * float(step), (hgt, wid), order)  # (terms, points)
-    keep = np.ones(len(ys), bool)
-    coef = np.zeros((design.shape[0], len(channels)))
-    fitted = values
-    for _ in range(iterations):
-        # Normal equations of the 6-term surface (well conditioned on [-1, 1] coordinates), their
-        # products by OpenCV: numpy's @ calls OpenBLAS, whose threads spin against any other load
-        # on this 2-core VM (skin_baseline took 40 ms instead of 9 ms while another process ran).
-        kept = np.ascontiguousarray(design[:, keep])
-        normal = cv2.mulTransposed(kept, False)  # kept @ kept.T
-        coef = np.linalg.solve(normal, cv2.gemm(kept, np.ascontiguousarray(values[:, keep]), 1.0, None, 0.0,
-                                                flags=cv2.GEMM_2_T))
-        fitted = cv2.gemm(coef, design, 1.0, None, 0.0, flags=cv2.GEMM_1_T)  # (channels, points)
-        resid = values - fitted
-        sigma = np.array([[_mad_sigma(r[keep])[1] + 1e-6] for r in resid])  # per channel, (channels, 1)
-        new_keep = np.all(np.abs(resid) <= 3 * sigma, axis=0)
-        for c in clip_high:
-            new_keep &= resid[c] <= 2 * sigma[c, 0]
-        if new_keep.sum() < design.shape[0] * 10:
-            break
-        keep = new_keep
-    return coef, grid, fitted
-
-
-def _surface_factors(coef: np.ndarray, shape: tuple[int, int], order: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The fitted surfaces as products: surface c = rows @ cols[c], (H, order + 1) @ (order + 1, W).
-
-    A polynomial in u and v is sum_j v**j (sum_i c_ij u**i): evaluated this way, every pixel
-    of the surface costs one short dot product (cv2.gemm), exactly, without a coarse grid to
-    interpolate.
-    """
-    hgt, wid = shape
-    u = np.arange(wid) / wid * 2 - 1
-    v = np.arange(hgt) / hgt * 2 - 1
-    rows = np.stack([v**j for j in range(order + 1)], axis=1).astype(np.float32)  # (H, J)
-    terms = [(i, j) for i in range(order + 1) for j in range(order + 1 - i)]
-    cols = []
-    for c in range(coef.shape[1]):
-        k = np.zeros((order + 1, wid))
-        for t, (i, j) in enumerate(terms):
-            k[j] += coef[t, c] * u**i
-        cols.append(k.astype(np.float32))
-    return rows, cols
-
-
-def skin_baseline(channels: Sequence[np.ndarray], skin: np.ndarray, *, clip_high: tuple[int, ...] = (1, 3, 4),
-                  order: int = 2, step: int = 6, iterations: int = 4) -> list[np.ndarray]:
-    """Robust polynomial surface of the skin's colour channels (sigma-clipped least squares).
-
-    Parameters
-    ----------
-    channels : sequence of (M, N) float32 ndarray
-        Channels to model, e.g. L*, a*, b* and the haemoglobin index.
-    skin : (M, N) bool ndarray
-        Pixels that may be skin.
-    clip_high : tuple of int
-        Channels in which lesions are *higher* than skin: points above +2σ there are dropped,
-        so red patches never pull the baseline up.
-    order : int
-        Polynomial order in x and y (2: shading gradients and curvature, not lesions).
-    step : int
-        Subsampling step of the fit (the surface is smooth; every pixel is not needed).
-    iterations : int
-        Rounds of clipping; points outside ±3σ in any channel are dropped too.
-
-    Returns
-    -------
-    baselines : list of (M, N) float32 ndarray, one per channel
-    """
-    fit = _fit_skin_surface(channels, skin, clip_high, order, step, iterations)
-    if fit is None:
-        return _flat_baselines(channels, skin)
-    rows, cols = _surface_factors(fit[0], skin.shape, order)
-    return [cv2.gemm(rows, k, 1.0, None, 0.0) for k in cols]
-
-
-def _flat_baselines(channels: Sequence[np.ndarray], skin: np.ndarray) -> list[np.ndarray]:
-    """Too little skin for a surface: each channel's median, everywhere."""
-    where = skin if skin.any() else np.ones(skin.shape, bool)
-    return [np.full(skin.shape, np.median(ch[where]), np.float32) for ch in channels]
-
-
-#: Skin points the skin surface is fitted to (a grid over the frame, whatever its resolution).
-#: The former fixed 6 px step gave 53,000 points at 1600 x 1200 px, 20,000 at 1000 x 750: a
-#: 6-term surface needs far fewer, and each clipping round takes medians over all of them.
-#: Measured on 190 generated photos (benchmarks/accuracy.py cases): median |area error| 5.23 %
-#: with 5,000 points as with 20,000, 90th percentile 17.3 % against 17.4 %, same detections;
-#: the surface moved by 0.1 σ of the maps (median), the fit took 4 ms instead of 15.
-_FIT_POINTS = 5_000
-#: Skin points for the maps' robust spreads (σ), on a grid likewise. Medians of 20,000 points
-#: rather than every 3rd pixel (83,000 at 1000 x 750): σ moved by at most 1.6 % (median 0.1 %)
-#: on the same photos, a robust statistic's sampling noise, for 8 ms less.
-_STATS_POINTS = 20_000
-
-
-def _grid_step(shape: tuple[int, int], points: int) -> int:
-    return max(1, int(np.sqrt(shape[0] * shape[1] / points)))
-
-
 def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray, *,
                 px_per_mm: float | None, overwrite_input: bool = False) -> ExcessMaps:
     """Excess over the skin baseline, smoothed at about 0.25 mm, with the noise of each map.
@@ -276,21 +138,21 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
         own = [overwrite_input] * 5
     sigma_px = max(1.0, 0.25 * px_per_mm) if px_per_mm else 2.0
     order = 2
-    fit = _fit_skin_surface(channels, skin, (1, 3, 4), order, _grid_step(skin.shape, _FIT_POINTS), 4)
+    fit = fit_skin_surface(channels, skin, (1, 3, 4), order, grid_step(skin.shape, FIT_POINTS), 4)
     if fit is not None:
         coef, _, fitted = fit
-        rows, cols = _surface_factors(coef, skin.shape, order)
+        rows, cols = surface_factors(coef, skin.shape, order)
         # channel - surface in one pass (cv2.gemm: alpha * rows @ cols + beta * channel), in place
         # in the maps we own: every fresh full-frame array costs its page faults (732 at
         # 1000 x 750 px, ~1.8 ms on a 2-core VM, where this pass takes 0.12 ms). OpenCV's gemm
         # reads each element of its third operand before writing it: tests/imaging/
         # test_fast_paths.py checks the in-place result against a separate output.
         deltas = [cv2.gemm(rows, k, -1.0, ch, 1.0, dst=ch if mine else None) for ch, k, mine in zip(channels, cols, own)]
-        base_med = np.array([_median(f) for f in fitted[:3]])
+        base_med = np.array([median(f) for f in fitted[:3]])
     else:
-        deltas = [ch - base for ch, base in zip(channels, _flat_baselines(channels, skin))]
-        base_med = np.array([float(b[0, 0]) for b in _flat_baselines(channels[:3], skin)])
-    step = _grid_step(skin.shape, _STATS_POINTS)
+        deltas = [ch - base for ch, base in zip(channels, flat_baselines(channels, skin))]
+        base_med = np.array([float(b[0, 0]) for b in flat_baselines(channels[:3], skin)])
+    step = grid_step(skin.shape, STATS_POINTS)
     grid = np.ascontiguousarray(skin[::step, ::step])
     if not grid.any():
         grid = np.ones_like(grid)
@@ -305,7 +167,7 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
     # robust spread of the three maps whose σ is used, on a grid of skin pixels
     sigmas = {}
     for c in (0, 1, 3):
-        sigmas[c] = _mad_sigma(deltas[c][::step, ::step][grid])[1]
+        sigmas[c] = mad_sigma(deltas[c][::step, ::step][grid])[1]
     return ExcessMaps(delta_l=deltas[0], delta_a=deltas[1], delta_b=deltas[2], delta_hb=deltas[3],
                       delta_od_red=deltas[4], sigma_a=max(sigmas[1], 0.05), sigma_l=max(sigmas[0], 0.05),
                       sigma_hb=max(sigmas[3], 1e-4), baseline_lab=np.asarray(base_med, np.float64))
