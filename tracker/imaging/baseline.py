@@ -86,7 +86,8 @@ def fit_skin_surface(channels: Sequence[np.ndarray], skin: np.ndarray, clip_high
     return coef, grid, fitted
 
 
-def surface_factors(coef: np.ndarray, shape: tuple[int, int], order: int) -> tuple[np.ndarray, list[np.ndarray]]:
+def surface_factors(coef: np.ndarray, shape: tuple[int, int],
+                    order: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """The fitted surfaces as products: surface c = rows @ cols[c], (H, order + 1) @ (order + 1, W).
 
     A polynomial in u and v is sum_j v**j (sum_i c_ij u**i): evaluated this way, every pixel

@@ -100,7 +100,8 @@ def _scale_and_tilt(h: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
     return px_per_mm, float(np.degrees(np.arccos(np.clip(sv[1] / sv[0], 0.0, 1.0))))
 
 
-def resized_calibration(cal: Calibration, old_size: tuple[int, int], new_size: tuple[int, int]) -> Calibration:
+def resized_calibration(cal: Calibration, old_size: tuple[int, int],
+                        new_size: tuple[int, int]) -> Calibration:
     """The calibration of the same photo resized from ``old_size`` to ``new_size`` (width, height).
 
     Pixel coordinates follow ``cv2.resize``'s convention (pixel centres: x_new + 0.5 =

@@ -147,7 +147,8 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
         # 1000 x 750 px, ~1.8 ms on a 2-core VM, where this pass takes 0.12 ms). OpenCV's gemm
         # reads each element of its third operand before writing it: tests/imaging/
         # test_fast_paths.py checks the in-place result against a separate output.
-        deltas = [cv2.gemm(rows, k, -1.0, ch, 1.0, dst=ch if mine else None) for ch, k, mine in zip(channels, cols, own)]
+        deltas = [cv2.gemm(rows, k, -1.0, ch, 1.0, dst=ch if mine else None)
+                  for ch, k, mine in zip(channels, cols, own)]
         base_med = np.array([median(f) for f in fitted[:3]])
     else:
         deltas = [ch - base for ch, base in zip(channels, flat_baselines(channels, skin))]

@@ -60,7 +60,8 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
         # (750 rows to 187) falls to its general path at 1 ms; the last < 4 rows and columns
         # are left to the upsampling, as they were (not one pixel of the mask moved on 39 photos).
         sw, sh = full_w // step, full_h // step
-        planes = tuple(cv2.resize(p[:sh * step, :sw * step], (sw, sh), interpolation=cv2.INTER_AREA) for p in planes)
+        planes = tuple(cv2.resize(p[:sh * step, :sw * step], (sw, sh), interpolation=cv2.INTER_AREA)
+                       for p in planes)
     # contiguous channels: numpy's ufuncs run faster on them
     lum, a, b = cv2.split(planes[0]) if len(planes) == 1 else (np.ascontiguousarray(p) for p in planes)
     hue = np.degrees(np.arctan2(b, a))
