@@ -162,9 +162,11 @@ def _reduced(photo: LoadedPhoto, cal: Calibration | None) -> tuple[LoadedPhoto, 
     size = (round(wid * factor), round(hgt * factor))
     if factor > 0.9 or min(size) < 1:
         return photo, cal
-    # OpenCV's area averaging (1.5 ms at 1000 x 750): like the loader's box filter, it cannot
-    # overshoot, so no halo along edges
-    rgb = cv2.resize(photo.rgb, size, interpolation=cv2.INTER_AREA)
+    # Bilinear (OpenCV, 0.9 ms from 1000 x 750 to 812 x 609): a weighted mean of 2 x 2 pixels,
+    # which cannot overshoot (no halo along edges), and enough against aliasing for a reduction
+    # by less than 2 of a frame the DCT-scaled decode has already averaged. OpenCV's area
+    # averaging took 6.4 ms (its non-integer path), Pillow's box filter 8.4 ms with the copies.
+    rgb = cv2.resize(photo.rgb, size, interpolation=cv2.INTER_LINEAR)
     rgb.flags.writeable = False
     reduced = replace(photo, rgb=rgb, scale=max(size) / max(photo.original_size))
     return reduced, resized_calibration(cal, (wid, hgt), size)
