@@ -169,7 +169,7 @@ def test_a_resized_calibration_is_what_a_detection_on_the_resized_frame_gives():
     for size in [(800, 600), (640, 480), (777, 583)]:
         small = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)  # as the pipeline reduces
         detected, carried = find_card(small), resized_calibration(cal, (1000, 750), size)
-        assert np.abs(detected.corners_px - carried.corners_px).max() < 0.3
+        assert np.abs(detected.corners_px - carried.corners_px).max() < 0.5  # the detection's own noise
         assert np.isclose(detected.px_per_mm, carried.px_per_mm, rtol=0.005)
         assert abs(detected.tilt_deg - carried.tilt_deg) < 1.5
         # the blur it stands for, in mm on the skin, is the decoded frame's
