@@ -18,7 +18,8 @@ from tracker.imaging import pipeline
 from tracker.imaging.calibrate import find_card, resized_calibration
 from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab, rgb_to_lab_planes
 from tracker.imaging.load import load_photo
-from tracker.imaging.baseline import median as _median
+from tracker.imaging.stats import median as _median
+from tracker.imaging.stats import percentile as _percentile
 from tracker.imaging.redness import _grow, excess_maps
 from tracker.imaging.skin import glare_mask, skin_mask
 
@@ -51,6 +52,14 @@ def test_grow_equals_labelling_the_frame_and_picking_the_seeds_components():
         strided = np.repeat(allowed, 2, axis=1)[:, ::2]  # not contiguous
         strided.flags.writeable = False
         assert np.array_equal(_grow(seed, strided), expected)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 100, 30001])
+def test_percentile_by_one_partition_is_numpys_linear_percentile(n):
+    rng = np.random.default_rng(n)
+    for values in (rng.normal(size=n).astype(np.float32), rng.integers(0, 256, n).astype(np.float32)):
+        for q in (0, 5, 50, 95, 99, 100):
+            assert np.isclose(_percentile(values, q), float(np.percentile(values, q)), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("n", [1, 2, 5000, 5001, 20000])

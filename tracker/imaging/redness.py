@@ -40,11 +40,12 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from tracker.imaging.baseline import (  # noqa: F401 -- skin_baseline is part of this module's API
-    FIT_POINTS, STATS_POINTS, fit_skin_surface, flat_baselines, grid_step, mad_sigma, median, skin_baseline,
+    FIT_POINTS, STATS_POINTS, fit_skin_surface, flat_baselines, grid_step, mad_sigma, skin_baseline,
     surface_factors,
 )
 from tracker.imaging.color import JND_LAB
 from tracker.imaging.kinds import classify_region
+from tracker.imaging.stats import median
 
 #: Seeds start where the haemoglobin index exceeds this many σ of the skin's own variation.
 SEED_SIGMA = 4.0
@@ -322,7 +323,7 @@ class _ScaleSigma:
             den = cv2.GaussianBlur(weight, (0, 0), sigma)
             ok = den > 0.7
             values = num[ok] / den[ok] if ok.sum() > 20 else np.zeros(1)
-            self._cache[sigma_small] = max(1.4826 * float(np.median(np.abs(values - np.median(values)))), 1e-4)
+            self._cache[sigma_small] = max(mad_sigma(values)[1], 1e-4)  # np.median's value, one partition
         return self._cache[sigma_small]
 
     def __call__(self, radius_px: float) -> float:
