@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sample_images.render import ILLUMINANTS, PhotoSpec, render_photo  # noqa: E402
 from sample_images.scene import Lesion, SkinSpec  # noqa: E402
 from tracker.imaging.load import load_photo  # noqa: E402
-from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded  # noqa: E402
+from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded, analyze_source  # noqa: E402
 
 
 class _Serial:
@@ -71,7 +71,8 @@ def _jpeg_roundtrip(rgb: np.ndarray, quality: int):
 
 
 def _analyse(rgb: np.ndarray, quality: int):
-    analysis = analyze_loaded(_jpeg_roundtrip(rgb, quality))
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    analysis = analyze_source(buf.tobytes(), name="render.jpg")  # as analyze_photo decodes it
     return analysis, analysis.mask_full_resolution() > 0
 
 
@@ -192,7 +193,7 @@ def run_series() -> dict:
         for p in series["photos"]:
             photo = path.parent / p["file"]
             truth_mask = cv2.imread(str(path.parent / p["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
-            analysis = analyze_loaded(load_photo(photo, max_side=WORKING_MAX_SIDE))
+            analysis = analyze_source(photo)
             m = analysis.measurement
             mask = analysis.mask_full_resolution() > 0
             rows.append((series.get("fitzpatrick"), p.get("area_mm2", 0.0), m, dice(mask, truth_mask), p))

@@ -21,8 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.imaging.load import load_photo  # noqa: E402
-from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded  # noqa: E402
+from tracker.imaging.pipeline import analyze_source  # noqa: E402
 
 TILE = (640, 480)
 
@@ -30,7 +29,7 @@ TILE = (640, 480)
 def tile(series_dir: Path, index: int) -> np.ndarray:
     doc = json.loads((series_dir / "series.json").read_text())
     photo = doc["photos"][min(index, len(doc["photos"]) - 1)]
-    analysis = analyze_loaded(load_photo(series_dir / photo["file"], max_side=WORKING_MAX_SIDE))
+    analysis = analyze_source(series_dir / photo["file"])  # as analyze_photo decodes it
     image = analysis.overlay()
     truth = cv2.imread(str(series_dir / photo["mask_file"]), cv2.IMREAD_GRAYSCALE) > 127
     truth = cv2.resize(truth.view(np.uint8), image.shape[1::-1], interpolation=cv2.INTER_NEAREST)

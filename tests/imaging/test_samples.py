@@ -7,8 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tracker.imaging.load import load_photo
-from tracker.imaging.pipeline import WORKING_MAX_SIDE, analyze_loaded
+from tracker.imaging.pipeline import analyze_source
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_images"
 
@@ -19,7 +18,7 @@ def _photos(series):
 
 
 def _analyse(path):
-    return analyze_loaded(load_photo(path, max_side=WORKING_MAX_SIDE))
+    return analyze_source(path)  # as analyze_photo decodes it
 
 
 def _dice(a, b):
