@@ -113,6 +113,15 @@ def test_a_dct_scaled_decode_between_min_side_and_max_side_is_used_as_it_is():
     assert load_photo(data, max_side=1024).rgb.shape == (768, 1024, 3)  # default: exactly max_side
 
 
+def test_an_integer_reduction_between_min_side_and_max_side_is_used_as_it_is():
+    rgb = np.random.default_rng(5).integers(0, 256, (1500, 2000, 3), np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG", compress_level=1)
+    photo = load_photo(buf.getvalue(), max_side=1024, min_side=768)
+    assert photo.rgb.shape == (750, 1000, 3) and photo.scale == 0.5
+    assert np.array_equal(photo.rgb, np.asarray(Image.fromarray(rgb).reduce(2)))
+
+
 def _dct_quarter(data: bytes) -> np.ndarray:
     im = Image.open(io.BytesIO(data))
     im.draft("RGB", (1000, 750))
