@@ -14,7 +14,13 @@ on clear skin, detection rate per Fitzpatrick type, and the spread of the
 intensity figure (mean Δa*) of one scene photographed under six illuminants,
 with and without the card's white balance.
 
+Each varied case also gets ``truth_z``: the mean excess inside the *true* mask in σ of the
+skin's own variation at the lesion's size; the missed cases' values show whether they
+could be told from healthy blotches at all. ``--mottling 0`` renders the same photos on
+evenly coloured skin, to measure what the skin's own variation costs.
+
 Run:  .venv/bin/python benchmarks/accuracy.py [--n 120] [--quick] [--jobs 2] [--cases cases.csv]
+      [--varied-only] [--mottling 0]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import csv
 import json
 import sys
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -76,7 +83,7 @@ def _analyse(rgb: np.ndarray, quality: int):
     return analysis, analysis.mask_full_resolution() > 0
 
 
-def varied_spec(seed: int, *, clear: bool = False) -> tuple[PhotoSpec, int]:
+def varied_spec(seed: int, *, clear: bool = False, mottling: float = 1.0) -> tuple[PhotoSpec, int]:
     rng = np.random.default_rng(1000 + seed)
     fitz = int(seed % 6) + 1
     lesions: tuple[Lesion, ...] = ()
@@ -90,7 +97,7 @@ def varied_spec(seed: int, *, clear: bool = False) -> tuple[PhotoSpec, int]:
                           age=rng.uniform(0, 0.5) if kind == "bruise" else 0.0),)
     spec = PhotoSpec(
         skin=SkinSpec(fitzpatrick=fitz, seed=seed, moles=int(rng.integers(0, 5)), freckles=int(rng.integers(0, 30)),
-                      hairs=int(rng.integers(0, 6))),
+                      hairs=int(rng.integers(0, 6)), mottling=mottling),
         lesions=lesions, px_per_mm=rng.uniform(9, 18), tilt_deg=rng.uniform(0, 35),
         tilt_azimuth_deg=rng.uniform(0, 360), rotation_deg=rng.uniform(0, 360),
         illuminant=list(ILLUMINANTS)[int(rng.integers(0, len(ILLUMINANTS)))], exposure=rng.uniform(0.75, 1.2),
@@ -99,9 +106,9 @@ def varied_spec(seed: int, *, clear: bool = False) -> tuple[PhotoSpec, int]:
     return spec, int(rng.integers(75, 96))
 
 
-def _varied_case(seed: int) -> dict:
+def _varied_case(seed: int, mottling: float = 1.0) -> dict:
     """One varied photo: its parameters and what was measured (a row of ``--cases``)."""
-    spec, q = varied_spec(seed)
+    spec, q = varied_spec(seed, mottling=mottling)
     rgb, truth, gt = render_photo(spec)
     analysis, mask = _analyse(rgb, q)
     m = analysis.measurement
@@ -111,22 +118,51 @@ def _varied_case(seed: int) -> dict:
             "px_per_mm": round(spec.px_per_mm, 1), "noise": round(spec.noise, 2), "jpeg_quality": q,
             "true_mm2": round(truth["area_mm2"], 2), "measured_mm2": m.redness.area_mm2,
             "usable": m.quality.usable, "dice": round(dice(mask, gt), 4),
+            "truth_z": round(_truth_z(analysis, gt), 1),
             "kinds_found": "+".join(r.kind for r in m.redness.regions)}
 
 
-def _clear_case(seed: int) -> float | None:
-    spec, q = varied_spec(10_000 + seed, clear=True)
+def _truth_z(analysis, gt: np.ndarray) -> float:
+    """How far the true lesion stands out of the skin's own variation at its size.
+
+    Mean excess haemoglobin index inside the *true* half-maximum mask, in σ of the skin's
+    excess map averaged over an area of the lesion's size (the acceptance statistic of
+    tracker.imaging.redness, given the perfect region). Under ``redness.ACCEPT_Z`` no
+    region-based detector can accept the lesion without accepting healthy blotches of the
+    same skin as well: it tells a missed lesion that was findable from one that was not.
+    """
+    from tracker.imaging import redness
+    from tracker.imaging.color import haemoglobin_index, rgb_to_lab
+    from tracker.imaging.skin import skin_mask
+
+    rgb = analysis.rgb
+    truth = cv2.resize(gt.view(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+    if truth.sum() < 10:
+        return 0.0
+    valid = np.ascontiguousarray(skin_mask(rgb_to_lab(rgb)))  # skin minus the card (glare and hair are rare)
+    if analysis.card_polygon is not None:
+        cv2.fillPoly(valid.view(np.uint8), [np.round(analysis.card_polygon).astype(np.int32)], 0)
+    hb = haemoglobin_index(rgb)
+    skin = valid & ~truth
+    base = redness.skin_baseline([hb], skin, clip_high=(0,))[0]
+    excess = np.ascontiguousarray(hb - base, dtype=np.float32)
+    spread = redness._ScaleSigma(excess, skin)
+    return float(excess[truth].mean()) / spread(float(np.sqrt(truth.sum() / np.pi)))
+
+
+def _clear_case(seed: int, mottling: float = 1.0) -> float | None:
+    spec, q = varied_spec(10_000 + seed, clear=True, mottling=mottling)
     rgb, _, _ = render_photo(spec)
     analysis, _ = _analyse(rgb, q)
     return analysis.measurement.redness.area_mm2
 
 
-def run_varied(n: int, *, jobs: int = 1, cases_path: Path | None = None) -> dict:
+def run_varied(n: int, *, jobs: int = 1, cases_path: Path | None = None, mottling: float = 1.0) -> dict:
     errors, dices, by_tone = [], [], defaultdict(lambda: [0, 0])
     signed = []
     with _pool(jobs) as pool:
-        rows = list(pool.map(_varied_case, range(n)))
-        false_area = [a for a in pool.map(_clear_case, range(n // 3)) if a is not None]
+        rows = list(pool.map(partial(_varied_case, mottling=mottling), range(n)))
+        false_area = [a for a in pool.map(partial(_clear_case, mottling=mottling), range(n // 3)) if a is not None]
     for row in rows:
         by_tone[row["fitzpatrick"]][1] += 1
         by_tone[row["fitzpatrick"]][0] += int(row["usable"] and row["dice"] > 0.3)
@@ -141,8 +177,9 @@ def run_varied(n: int, *, jobs: int = 1, cases_path: Path | None = None) -> dict
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]) + ["area_error_pct"])
             writer.writeheader()
             writer.writerows(rows)
+    missed = [r for r in rows if not (r["usable"] and r["dice"] > 0.3)]
     return {
-        "photos": n, "clear_photos": n // 3,
+        "photos": n, "clear_photos": n // 3, "skin_mottling": mottling,
         "area_abs_error_median_pct": 100 * float(np.median(errors)),
         "area_abs_error_p90_pct": 100 * float(np.percentile(errors, 90)),
         "area_signed_error_median_pct": 100 * float(np.median(signed)),
@@ -151,6 +188,8 @@ def run_varied(n: int, *, jobs: int = 1, cases_path: Path | None = None) -> dict
         "max_false_area_clear_mm2": float(max(false_area) if false_area else 0.0),
         "clear_photos_with_any_false_area": int(sum(a > 0 for a in false_area)),
         "detection_rate_by_fitzpatrick": {t: round(d / max(c, 1), 3) for t, (d, c) in sorted(by_tone.items())},
+        "missed_truth_z": sorted(r["truth_z"] for r in missed),
+        "found_truth_z_min": min((r["truth_z"] for r in rows if r not in missed), default=None),
     }
 
 
@@ -216,9 +255,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes for the varied photos")
     parser.add_argument("--cases", type=Path, help="write one CSV row per varied photo here")
     parser.add_argument("--varied-only", action="store_true", help="skip the illuminant and series sets")
+    parser.add_argument("--mottling", type=float, default=1.0,
+                        help="scale of the skin's own melanin and blood mottling in the varied photos "
+                             "(0: evenly coloured skin, to measure what the mottling costs)")
     args = parser.parse_args()
     n = 30 if args.quick else args.n
-    varied = run_varied(n, jobs=args.jobs, cases_path=args.cases)
+    varied = run_varied(n, jobs=args.jobs, cases_path=args.cases, mottling=args.mottling)
     if args.varied_only:
         print(json.dumps({"varied": varied}, indent=2))
         return

@@ -39,13 +39,19 @@ LesionKind = Literal["erythema", "bruise"]
 
 @dataclass(frozen=True)
 class SkinSpec:
-    """The patch of skin: type, texture seed, and distractors (moles, freckles, hair)."""
+    """The patch of skin: type, texture seed, and distractors (moles, freckles, hair).
+
+    ``mottling`` scales the skin's own melanin and blood variation (1: the default skin;
+    0: evenly coloured skin, which benchmarks/accuracy.py uses to measure what that
+    variation alone costs the measurement).
+    """
 
     fitzpatrick: int = 2
     seed: int = 0
     moles: int = 3
     freckles: int = 20
     hairs: int = 0
+    mottling: float = 1.0
 
     def __post_init__(self) -> None:
         if self.fitzpatrick not in MELANIN:
@@ -236,6 +242,8 @@ def skin_reflectance(skin: SkinSpec, lesions: tuple[Lesion, ...], bumps: tuple[B
                      u: np.ndarray, v: np.ndarray, res: float, seed: int, light_az: float) -> np.ndarray:
     """Linear RGB reflectance (rows, cols, 3) float32 of the skin with its lesions."""
     mel_var, hb_var = _mottling(skin, u, v)
+    if skin.mottling != 1.0:
+        mel_var, hb_var = mel_var * skin.mottling, hb_var * skin.mottling
     rng = np.random.default_rng(seed + 5)
     shape = (v.shape[0], u.shape[1])
     fine = cv2.GaussianBlur(rng.standard_normal(shape, dtype=np.float32), (0, 0), max(0.6, 0.12 * res))

@@ -157,3 +157,16 @@ def test_every_illuminant_renders_a_detectable_card(illuminant):
     rgb, truth, _ = render_photo(PhotoSpec(illuminant=illuminant, tilt_deg=20, seed=6))
     assert DETECTOR.detectMarkers(rgb)[1] is not None
     assert 0.03 < truth["mm_per_px"] < 0.13
+
+
+def test_mottling_zero_renders_evenly_coloured_skin_and_the_default_is_unchanged():
+    def hb_spread(skin: SkinSpec) -> float:
+        rgb, _, _ = render_photo(PhotoSpec(skin=skin, has_card=False, noise=0.0, seed=2, width=400, height=300))
+        lin = (rgb[100:200, 150:250].astype(np.float64) / 255.0) ** 2.2
+        index = np.log(lin[..., 0] + 1e-4) - np.log(lin[..., 1] + 1e-4)  # blood shows in ln(R/G)
+        return float(index.std())
+
+    plain = dict(fitzpatrick=3, seed=9, moles=0, freckles=0)
+    assert render_photo(PhotoSpec(skin=SkinSpec(**plain), seed=2, width=400, height=300))[0].tobytes() == \
+        render_photo(PhotoSpec(skin=SkinSpec(**plain, mottling=1.0), seed=2, width=400, height=300))[0].tobytes()
+    assert hb_spread(SkinSpec(**plain, mottling=0.0)) < 0.5 * hb_spread(SkinSpec(**plain))

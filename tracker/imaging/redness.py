@@ -77,6 +77,9 @@ LOCAL_BASELINE = True
 #: On benchmarks/accuracy.py (150 photos) it took the 90th-percentile area error from 20.9 %
 #: to 17.7 % and the median error on Fitzpatrick VI from 8.7 % to 6.3 % (I-III: +0.5 %).
 REGION_SMOOTH = 0.1
+#: A weaker region reaching only moles is a lesion around them (kept without the moles' pixels)
+#: when it is more than this many times the moles' area inside it, else the moles' halo.
+MOLE_INSIDE_RATIO = 4.0
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
 #: Smallest region without a scale, working pixels.
@@ -194,6 +197,11 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     list of RawRegion, largest first. Moles are already excluded.
     """
     da, hb = maps.delta_a, maps.delta_hb
+    # Seeds must be visibly redder too (Δa* over 4σ and the JND). Measured limit: a large faint
+    # bruise on Fitzpatrick VI skin is darker and bluer there, not redder (mean Δa* 1.9-2.2
+    # inside 430-540 mm², under the JND, though its index stood 17-27σ out of the skin at its
+    # size: benchmarks/accuracy.py --mottling 0) and is missed; seeding on the index alone
+    # found it, but also "bruises" in the vignetted corners of dark-skinned frames.
     seeds = (hb > SEED_SIGMA * maps.sigma_hb) & (da > max(SEED_SIGMA * maps.sigma_a, jnd)) & valid
     min_px = max(MIN_SEED_PX // 3, int(MIN_SEED_MM2 * px_per_mm**2)) if px_per_mm else MIN_SEED_PX
     labels, n = ndi.label(seeds)
@@ -213,6 +221,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         seeds_by_peak.append((_peak(hb, box, seed), top, seed))
     seeds_by_peak.sort(key=lambda t: -t[0])
     claimed = np.zeros(hb.shape, bool)
+    moles = np.zeros(hb.shape, bool)  # regions told to be moles: excluded, but not a lesion's border
     regions: list[RawRegion] = []
     noise_floor = 2.0 * maps.sigma_hb
     scale_sigma = _ScaleSigma(hb, valid)
@@ -235,10 +244,15 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
             claimed |= seed  # mottling: not a region, and not a seed for anything else
             continue
         if (region & claimed).any():
-            # A weaker seed whose half-maximum reaches a stronger region is that region's skirt
-            # (or a mole's halo merging into it): the stronger region's border stands.
-            claimed |= seed
-            continue
+            touched_moles = int(np.count_nonzero(region & moles))
+            if (region & claimed & ~moles).any() or region.sum() <= MOLE_INSIDE_RATIO * touched_moles:
+                # A weaker seed whose half-maximum reaches a stronger region is that region's skirt
+                # (or a mole's halo merging into it): the stronger region's border stands.
+                claimed |= seed
+                continue
+            # a lesion with a mole inside it (a mole is stronger in the index on dark skin):
+            # the lesion stands, without the mole's pixels
+            region = region & ~moles
         jnd_region = _grow(seed, (da >= jnd) & valid & ~claimed) | region
         claimed |= region
         dl, db = float(maps.delta_l[region].mean()), float(maps.delta_b[region].mean())
@@ -260,6 +274,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
             if core_kind == "mole":
                 kind = "mole"
         if kind == "mole":
+            moles |= region
             continue
         regions.append(RawRegion(kind=kind, mask=region, jnd_mask=jnd_region, peak_delta_a=float(da[region].max()),
                                  mean_delta_a=mean_da, mean_delta_l=dl, mean_delta_b=db))
