@@ -66,3 +66,19 @@ def test_the_full_resolution_mask_matches_the_photo_size():
     mask = analysis.mask_full_resolution()
     assert mask.shape == (1200, 1600) and mask.dtype == np.uint8
     assert set(np.unique(mask)) == {0, 255}
+
+
+def test_a_decoded_photo_is_measured_at_the_same_working_scale_as_analyze_photo():
+    # the app decodes its stored copy once and measures it with analyze_working; it must give
+    # the CLI's and the API's figures (analyze_photo decodes smaller and reduces the same way)
+    from pathlib import Path
+
+    from tracker.imaging.load import load_photo
+    from tracker.imaging.pipeline import analyze_photo, analyze_working
+
+    path = Path(__file__).resolve().parents[2] / "sample_images" / "redness_persisting_dark" / "redness_persisting_dark_day02_1130.jpg"
+    direct = analyze_photo(path)
+    working = analyze_working(load_photo(path, max_side=2048))
+    assert working.measurement.scale.mm_per_px == pytest.approx(direct.scale.mm_per_px, rel=0.01)
+    assert working.measurement.redness.area_mm2 == pytest.approx(direct.redness.area_mm2, rel=0.03)
+    assert max(working.rgb.shape[:2]) < 1600  # reduced to the working scale, not measured at 2048

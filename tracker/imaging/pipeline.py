@@ -122,9 +122,9 @@ def analyze_photo(source, *, marker_mm: float = 20.0) -> PhotoMeasurement:
 
     Examples
     --------
-    >>> m = analyze_photo("sample_images/redness_persisting_f2/day02.jpg")  # doctest: +SKIP
+    >>> m = analyze_photo("sample_images/redness_persisting_dark/redness_persisting_dark_day02_1130.jpg")  # doctest: +SKIP
     >>> m.redness.area_mm2  # doctest: +SKIP
-    212.4
+    82.25
     """
     return analyze_source(source, marker_mm=marker_mm).measurement
 
@@ -149,6 +149,17 @@ def analyze_source(source, *, marker_mm: float = 20.0, name: str | None = None) 
     if photo is not cards[0][0]:  # decoded again, larger
         return analyze_loaded(photo, marker_mm=marker_mm)
     photo, cal = _reduced(photo, cards[0][1])
+    return analyze_loaded(photo, marker_mm=marker_mm, card=cal)
+
+
+def analyze_working(photo: LoadedPhoto, *, marker_mm: float = 20.0) -> PhotoAnalysis:
+    """Analyse an already decoded photo at the same working scale as :func:`analyze_source`.
+
+    For callers that decode once for several uses (the app stores the photo, then measures
+    it): the frame is reduced to about WORKING_PX_PER_MM at the card, as analyze_photo does,
+    so that the app, the CLI and the API give the same figures for the same photo.
+    """
+    photo, cal = _reduced(photo, find_card(photo.rgb, marker_mm=marker_mm))
     return analyze_loaded(photo, marker_mm=marker_mm, card=cal)
 
 

@@ -41,7 +41,8 @@ from tracker.store.repository import Repository, hours_between
 from tracker.store.views import SYSTEM, Actor, IngestResult, ReanalysisReport
 
 
-#: The working resolution of the analysis (imaging's default).
+#: Decoding size of the stored copy for the analysis, which then reduces it to its own working
+#: scale (tracker.imaging.pipeline.analyze_working, as analyze_photo does).
 ANALYSIS_MAX_SIDE = 2048
 #: A camera clock this far ahead of the upload is wrong; the upload time is used instead.
 CLOCK_SKEW = timedelta(hours=24)
@@ -56,9 +57,9 @@ def _load_photo(source: Any, *, name: str | None, max_side: int) -> Any:
 
 
 def _analyze_loaded(photo: Any, *, marker_mm: float) -> Any:
-    from tracker.imaging.pipeline import analyze_loaded
+    from tracker.imaging.pipeline import analyze_working  # the working scale of analyze_photo
 
-    return analyze_loaded(photo, marker_mm=marker_mm)
+    return analyze_working(photo, marker_mm=marker_mm)
 
 
 @dataclass(frozen=True)
