@@ -132,19 +132,16 @@ def _truth_z(analysis, gt: np.ndarray) -> float:
     same skin as well: it tells a missed lesion that was findable from one that was not.
     """
     from tracker.imaging import redness
-    from tracker.imaging.color import haemoglobin_index, rgb_to_lab
-    from tracker.imaging.skin import skin_mask
+    from tracker.imaging.baseline import skin_baseline
+    from tracker.imaging.color import haemoglobin_index
 
     rgb = analysis.rgb
     truth = cv2.resize(gt.view(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
-    if truth.sum() < 10:
+    if truth.sum() < 10 or analysis.valid is None:
         return 0.0
-    valid = np.ascontiguousarray(skin_mask(rgb_to_lab(rgb)))  # skin minus the card (glare and hair are rare)
-    if analysis.card_polygon is not None:
-        cv2.fillPoly(valid.view(np.uint8), [np.round(analysis.card_polygon).astype(np.int32)], 0)
     hb = haemoglobin_index(rgb)
-    skin = valid & ~truth
-    base = redness.skin_baseline([hb], skin, clip_high=(0,))[0]
+    skin = analysis.valid & ~truth  # the pipeline's measurable skin, outside the lesion
+    base = skin_baseline([hb], skin, clip_high=(0,))[0]
     excess = np.ascontiguousarray(hb - base, dtype=np.float32)
     spread = redness._ScaleSigma(excess, skin)
     return float(excess[truth].mean()) / spread(float(np.sqrt(truth.sum() / np.pi)))

@@ -82,3 +82,19 @@ def test_a_decoded_photo_is_measured_at_the_same_working_scale_as_analyze_photo(
     assert working.measurement.scale.mm_per_px == pytest.approx(direct.scale.mm_per_px, rel=0.01)
     assert working.measurement.redness.area_mm2 == pytest.approx(direct.redness.area_mm2, rel=0.03)
     assert max(working.rgb.shape[:2]) < 1600  # reduced to the working scale, not measured at 2048
+
+
+def test_the_analysis_keeps_the_measurable_skin_without_the_card():
+    from pathlib import Path
+
+    import cv2
+
+    from tracker.imaging.pipeline import analyze_source
+
+    path = Path(__file__).resolve().parents[2] / "sample_images" / "redness_persisting_dark" / "redness_persisting_dark_day02_1130.jpg"
+    analysis = analyze_source(path)
+    card = np.zeros(analysis.valid.shape, np.uint8)
+    cv2.fillPoly(card, [np.round(analysis.card_polygon).astype(np.int32)], 1)
+    assert analysis.valid.shape == analysis.mask.shape
+    assert not (analysis.valid & (card > 0)).any()
+    assert analysis.valid.mean() > 0.5  # the skin around the card is kept

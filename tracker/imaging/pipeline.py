@@ -74,6 +74,7 @@ class PhotoAnalysis:
     homography: np.ndarray | None  # working px -> mm on the skin plane; None when unscaled
     card_polygon: np.ndarray | None  # (4, 2) working px
     scale: float  # working px per original px
+    valid: np.ndarray | None = None  # (M, N) bool: the measurable skin (skin minus card, glare, hair)
 
     def overlay(self) -> np.ndarray:
         """The photo with the measured outlines (erythema amber, bruise cyan), bumps and card drawn."""
@@ -232,7 +233,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     empty = np.zeros(valid.shape, bool)
     if not quality.usable:
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
-        return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale)
+        return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale, valid)
 
     od_red = optical_density(planes[0])
     hb = haemoglobin_index(rgb, channels=planes, od_red=od_red)
@@ -252,7 +253,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     bumps = tuple(_measure_bump(b, h, photo.scale) for b in raw_bumps)
     measurement = _measurement(photo, quality, scale_info, redness, bumps)
     return PhotoAnalysis(measurement, rgb, mask, tuple((r.kind, r.mask) for r in raw_regions), h, card_poly,
-                         photo.scale)
+                         photo.scale, valid)
 
 
 def _measurement(photo: LoadedPhoto, quality: Quality, scale: Scale, redness: Redness,

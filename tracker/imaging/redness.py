@@ -39,9 +39,8 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
-from tracker.imaging.baseline import (  # noqa: F401 -- skin_baseline is part of this module's API
-    FIT_POINTS, STATS_POINTS, fit_skin_surface, flat_baselines, grid_step, mad_sigma, skin_baseline,
-    surface_factors,
+from tracker.imaging.baseline import (
+    FIT_POINTS, STATS_POINTS, fit_skin_surface, flat_baselines, grid_step, mad_sigma, surface_factors,
 )
 from tracker.imaging.color import JND_LAB
 from tracker.imaging.kinds import classify_region
@@ -155,8 +154,9 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
                   for ch, k, mine in zip(channels, cols, own)]
         base_med = np.array([median(f) for f in fitted[:3]])
     else:
-        deltas = [ch - base for ch, base in zip(channels, flat_baselines(channels, skin))]
-        base_med = np.array([float(b[0, 0]) for b in flat_baselines(channels[:3], skin)])
+        flat = flat_baselines(channels, skin)
+        deltas = [ch - base for ch, base in zip(channels, flat)]
+        base_med = np.array([float(b[0, 0]) for b in flat[:3]])
     step = grid_step(skin.shape, STATS_POINTS)
     grid = np.ascontiguousarray(skin[::step, ::step])
     if not grid.any():
