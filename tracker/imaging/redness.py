@@ -38,6 +38,7 @@ from typing import Literal
 import cv2
 import numpy as np
 from scipy import ndimage as ndi
+from scipy.stats import chi2, norm
 
 from tracker.imaging.baseline import (
     FIT_POINTS, STATS_POINTS, fit_skin_surface, flat_baselines, grid_step, mad_sigma, surface_factors,
@@ -60,6 +61,16 @@ ACCEPT_SIGMA = 6.0
 #: averaging lowers its spread less than for white noise); faint large lesions reached
 #: 6.5-7.3 σ. At 6 σ the test finds those, with no false area on any sample photo.
 ACCEPT_Z = 6.0
+#: ...or when its mean colour excess (ΔL*, Δa*, Δb*) is as far out of the skin's own colour
+#: variation at its size, in the Mahalanobis metric of that variation (see :class:`_SkinAtScale`),
+#: as ACCEPT_Z is in one dimension: the same false-alarm probability (Gaussian tail beyond
+#: 6 σ, 1e-9) for a chi distribution with 3 degrees of freedom, 6.70. Why: the haemoglobin
+#: index is blind to what sets a bruise apart from the skin's blood mottling. Mottling varies
+#: along the skin's own colour directions (oxy-haemoglobin and melanin); a bruise adds deoxy-
+#: haemoglobin and bilirubin, darker and bluer, off those directions. Measured on
+#: benchmarks/accuracy.py: faint bruises the index put at 2.9-4.4 σ stood 6.7-14.6 out in
+#: colour; no candidate on 40 clear photos passed 6.0.
+ACCEPT_Z3 = float(np.sqrt(chi2.isf(norm.sf(ACCEPT_Z), 3)))
 #: Percentile of the seed's haemoglobin index taken as the peak that sets its half-maximum
 #: border. A textured plateau reads high at its top percentiles: on benchmarks/accuracy.py the
 #: 98th percentile gave a median area error of -6.8 %, the 90th -2.9 % (both with LOCAL_BASELINE).
@@ -79,6 +90,12 @@ REGION_SMOOTH = 0.1
 #: A weaker region reaching only moles is a lesion around them (kept without the moles' pixels)
 #: when it is more than this many times the moles' area inside it, else the moles' halo.
 MOLE_INSIDE_RATIO = 4.0
+#: Likewise a weaker region reaching only stronger lesions is a lesion around them (a faint
+#: bruise around a needle mark) when it is more than this many times their area inside it,
+#: else their skirt. A skirt outgrows its lesion only slowly: for a Gaussian profile of peak P
+#: the half-maximum area of a weaker seed p is ln(2P/p) / ln 2 times the lesion's, and P / p
+#: would have to exceed 500 for a ratio of 10.
+LESION_INSIDE_RATIO = 10.0
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
 #: Smallest region without a scale, working pixels.
@@ -197,14 +214,19 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     list of RawRegion, largest first. Moles are already excluded.
     """
     da, hb = maps.delta_a, maps.delta_hb
-    # Seeds must be visibly redder too (Δa* over 4σ and the JND). Measured limit: a large faint
-    # bruise on Fitzpatrick VI skin is darker and bluer there, not redder (mean Δa* 1.9-2.2
-    # inside 430-540 mm², under the JND, though its index stood 17-27σ out of the skin at its
-    # size: benchmarks/accuracy.py --mottling 0) and is missed; seeding on the index alone
-    # found it, but also "bruises" in the vignetted corners of dark-skinned frames.
-    seeds = (hb > SEED_SIGMA * maps.sigma_hb) & (da > max(SEED_SIGMA * maps.sigma_a, jnd)) & valid
+    # Seeds where the index clearly exceeds the skin's variation and the colour is visibly redder
+    # (Δa* over 4σ and the JND): this keeps a mole next to a lesion a seed of its own. Plus
+    # the components of the index that are nowhere visibly redder: a faint bruise on dark skin
+    # is darker and bluer, hardly redder (Δa* 1.2-2.2 inside it, under the JND, while its index
+    # stood 6-27σ out of the skin at its size: benchmarks/accuracy.py). Those are never
+    # accepted on their strongest pixels alone: what keeps mottling and vignetting out is the
+    # test of each region against the skin around it (ACCEPT_Z, ACCEPT_Z3) and the visibility
+    # test below.
     min_px = max(MIN_SEED_PX // 3, int(MIN_SEED_MM2 * px_per_mm**2)) if px_per_mm else MIN_SEED_PX
-    labels, n = ndi.label(seeds)
+    bright = (hb > SEED_SIGMA * maps.sigma_hb) & valid
+    red = _large_components(bright & (da > max(SEED_SIGMA * maps.sigma_a, jnd)), min_px)
+    faint = bright & ~_grow(red, bright)  # may hold specks of red too small to be seeds
+    labels, n = ndi.label(red | faint)  # a component is all red or all faint (4-connected both)
     if n == 0:
         return []
     sizes = np.bincount(labels.ravel())
@@ -217,14 +239,15 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         seed = np.zeros(hb.shape, bool)
         seed[box] = labels[box] == lab_id
         values = hb[box][seed[box]]
-        top = float(np.percentile(values, ACCEPT_PERCENTILE))
-        seeds_by_peak.append((_peak(hb, box, seed), top, seed))
+        top = float(np.percentile(values, ACCEPT_PERCENTILE)) if red[box][seed[box]].any() else -np.inf
+        seeds_by_peak.append((_peak(values), top, seed))
     seeds_by_peak.sort(key=lambda t: -t[0])
-    claimed = np.zeros(hb.shape, bool)
+    claimed = np.zeros(hb.shape, bool)  # regions and spent seeds: no seed, ring or JND extent there
+    taken = np.zeros(hb.shape, bool)  # regions kept (lesions and moles): a weaker region reaching one is its skirt
     moles = np.zeros(hb.shape, bool)  # regions told to be moles: excluded, but not a lesion's border
     regions: list[RawRegion] = []
     noise_floor = 2.0 * maps.sigma_hb
-    scale_sigma = _ScaleSigma(hb, valid)
+    at_scale = _SkinAtScale(maps, valid)
     for peak, top, seed in seeds_by_peak:
         if claimed[seed].any():
             continue
@@ -240,25 +263,26 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         region, peak = _resegment(hb, valid, seed, region, level, peak, noise_floor)
         if not region.any():
             continue
-        if not strong and _mean_excess_sigma(hb, region, level, scale_sigma) < ACCEPT_Z:
+        if not strong and not _significant(maps, region, level, valid & ~claimed, px_per_mm, at_scale):
             claimed |= seed  # mottling: not a region, and not a seed for anything else
             continue
-        if (region & claimed).any():
+        if (region & taken).any():
             touched_moles = int(np.count_nonzero(region & moles))
-            if (region & claimed & ~moles).any() or region.sum() <= MOLE_INSIDE_RATIO * touched_moles:
+            touched_lesions = int(np.count_nonzero(region & taken)) - touched_moles
+            if region.sum() <= MOLE_INSIDE_RATIO * touched_moles + LESION_INSIDE_RATIO * touched_lesions:
                 # A weaker seed whose half-maximum reaches a stronger region is that region's skirt
                 # (or a mole's halo merging into it): the stronger region's border stands.
                 claimed |= seed
                 continue
-            # a lesion with a mole inside it (a mole is stronger in the index on dark skin):
-            # the lesion stands, without the mole's pixels
-            region = region & ~moles
+            # a lesion with a mole inside it (a mole is stronger in the index on dark skin), or a
+            # large faint one around a small strong spot (a needle mark in a bruise): the lesion
+            # stands, without the pixels of what is inside it
+            region = region & ~taken
         jnd_region = _grow(seed, (da >= jnd) & valid & ~claimed) | region
         claimed |= region
+        taken |= region
         dl, db = float(maps.delta_l[region].mean()), float(maps.delta_b[region].mean())
         mean_da = float(da[region].mean())
-        if mean_da < jnd:
-            continue  # not visibly redder than the skin around it (e.g. melanin mottling)
         d_od_r = float(maps.delta_od_red[region].mean())
         d_od_g = d_od_r + float(hb[region].mean())
         ratio = d_od_r / d_od_g if d_od_g > 1e-6 else 0.0
@@ -276,14 +300,20 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         if kind == "mole":
             moles |= region
             continue
+        if mean_da < jnd and not (kind == "bruise" and _colour_difference(maps, region, valid & ~claimed | region,
+                                                                          px_per_mm) >= jnd):
+            # Not visibly different from the skin around it: erythema must be visibly redder
+            # (melanin mottling is not), a bruise visibly different in colour (ΔE*ab to the
+            # ring of skin around it, which also cancels vignetting and shading gradients).
+            continue
         regions.append(RawRegion(kind=kind, mask=region, jnd_mask=jnd_region, peak_delta_a=float(da[region].max()),
                                  mean_delta_a=mean_da, mean_delta_l=dl, mean_delta_b=db))
     regions.sort(key=lambda r: -int(r.mask.sum()))
     return regions
 
 
-def _peak(hb: np.ndarray, box: tuple[slice, slice], seed: np.ndarray) -> float:
-    """Peak excess of a seed: its PEAK_PERCENTILE-th percentile.
+def _peak(values: np.ndarray) -> float:
+    """Peak excess of a seed from its values: their PEAK_PERCENTILE-th percentile.
 
     The maximum of a textured plateau reads high (the skin's own mottling rides on it:
     -6.8 % median area at the 98th percentile, -9.4 % for the maximum after smoothing at a
@@ -294,59 +324,117 @@ def _peak(hb: np.ndarray, box: tuple[slice, slice], seed: np.ndarray) -> float:
     level-set areas of a bell/plateau profile (median error 6.0 % against 5.0 %: mottling
     smears the plateau's areas), and the top of a quadratic fitted to the core (5.8 %).
     """
-    return float(np.percentile(hb[box][seed[box]], PEAK_PERCENTILE))
+    return float(np.percentile(values, PEAK_PERCENTILE))
 
 
-def _mean_excess_sigma(hb: np.ndarray, region: np.ndarray, level: float, scale_sigma: "_ScaleSigma") -> float:
-    """Mean excess of ``region`` over ``level`` in σ of the skin's variation at its size."""
-    return float(hb[region].mean() - level) / scale_sigma(np.sqrt(region.sum() / np.pi))
+def _significant(maps: ExcessMaps, region: np.ndarray, level: float, skin: np.ndarray,
+                 px_per_mm: float | None, at_scale: "_SkinAtScale") -> bool:
+    """Whether a region whose strongest pixels stay within the skin's variation still stands
+    out of it at its own size: in the haemoglobin index (ACCEPT_Z) or in colour (ACCEPT_Z3)."""
+    radius = np.sqrt(region.sum() / np.pi)
+    if float(maps.delta_hb[region].mean() - level) / at_scale.sigma(radius) >= ACCEPT_Z:
+        return True
+    return _colour_z(maps, region, skin, px_per_mm, at_scale.covariance(radius)) >= ACCEPT_Z3
 
 
-class _ScaleSigma:
-    """Spread of the skin's excess map averaged over a disk of a given radius.
+def _colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
+              cov: np.ndarray) -> float:
+    """Mahalanobis distance of the region's mean (ΔL*, Δa*, Δb*) over the skin around it,
+    in the skin's own colour covariance ``cov`` at the region's size."""
+    vec = _colour_over_ring(maps, region, skin, px_per_mm)
+    return float(np.sqrt(vec @ np.linalg.solve(cov, vec)))
+
+
+def _colour_difference(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None) -> float:
+    """ΔE*ab between the region's mean colour and the skin in a ring around it."""
+    return float(np.linalg.norm(_colour_over_ring(maps, region, skin, px_per_mm)))
+
+
+def _colour_over_ring(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None) -> np.ndarray:
+    """(ΔL*, Δa*, Δb*) of the region's mean over the median of a ring of skin around it
+    (over the skin baseline when too little skin is around it)."""
+    channels = (maps.delta_l, maps.delta_a, maps.delta_b)
+    ring = _ring(region, skin, px_per_mm)
+    around = [float(np.median(ch[ring[0]][ring[1]])) for ch in channels] if ring else [0.0] * 3
+    return np.array([float(ch[region].mean()) for ch in channels]) - around
+
+
+class _SkinAtScale:
+    """The skin's own variation averaged over a disk of a given radius.
 
     A region is significant when its mean excess stands out from what the skin's own
     variation (blood mottling and noise) reaches when averaged over an area of the same
     size: the matched-filter view of detection. Large faint patches, whose every pixel is
     within the mottling, are then still found, because mottling averages out over them.
-    Spreads are measured at Gaussian scales of 1 to 32 px (a disk of radius R averages like
-    a Gaussian of sigma R / 2) on a half-resolution map and interpolated in log-log.
+    :meth:`sigma` is the spread of the haemoglobin index, :meth:`covariance` the 3 x 3
+    covariance of (ΔL*, Δa*, Δb*) (robust: points beyond 4 in its own Mahalanobis metric are
+    dropped, three times). Both are measured at Gaussian scales of 1 to 32 px (a disk of
+    radius R averages like a Gaussian of sigma R / 2) on a half-resolution map and
+    interpolated between powers of two (σ in log-log, the covariance linearly in log scale).
     """
 
-    def __init__(self, hb: np.ndarray, valid: np.ndarray) -> None:
-        self._hb, self._valid = hb, valid
-        self._small: np.ndarray | None = None  # made on first use: most seeds pass the pixel test
-        self._cache: dict[float, float] = {}
+    def __init__(self, maps: ExcessMaps, valid: np.ndarray) -> None:
+        self._maps, self._valid = maps, valid
+        self._small: list[np.ndarray] | None = None  # made on first use: most seeds pass the pixel test
+        self._sigma: dict[float, float] = {}
+        self._cov: dict[float, np.ndarray] = {}
 
-    def _at(self, sigma_small: float) -> float:
+    def _smoothed(self, sigma_small: float, channels: tuple[int, ...]) -> list[np.ndarray]:
+        """Values of the chosen maps (0 index, 1-3 L*, a*, b*) averaged at ``sigma_small``
+        (half-resolution px), at the points mostly on measurable skin."""
         if self._small is None:
-            hb = self._hb
-            small = cv2.resize(hb, (hb.shape[1] // 2, hb.shape[0] // 2), interpolation=cv2.INTER_AREA)
-            weight = cv2.resize(self._valid.astype(np.float32), small.shape[::-1], interpolation=cv2.INTER_AREA)
-            self._small, self._weight = small * weight, weight
-        if sigma_small not in self._cache:
-            # a wide Gaussian is applied to a map reduced (area averaging) to about 2 px per
-            # sigma: the same spread, without kernels of a hundred taps
-            factor = max(1, int(sigma_small // 2))
-            img, weight = self._small, self._weight
-            if factor > 1:
-                size = (max(1, img.shape[1] // factor), max(1, img.shape[0] // factor))
-                img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
-                weight = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
-            sigma = sigma_small / factor
-            num = cv2.GaussianBlur(img, (0, 0), sigma)
-            den = cv2.GaussianBlur(weight, (0, 0), sigma)
-            ok = den > 0.7
-            values = num[ok] / den[ok] if ok.sum() > 20 else np.zeros(1)
-            self._cache[sigma_small] = max(mad_sigma(values)[1], 1e-4)  # np.median's value, one partition
-        return self._cache[sigma_small]
+            m = self._maps
+            size = (m.delta_hb.shape[1] // 2, m.delta_hb.shape[0] // 2)
+            weight = cv2.resize(self._valid.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+            self._small = [weight] + [cv2.resize(ch, size, interpolation=cv2.INTER_AREA) * weight
+                                      for ch in (m.delta_hb, m.delta_l, m.delta_a, m.delta_b)]
+        # a wide Gaussian is applied to a map reduced (area averaging) to about 2 px per
+        # sigma: the same spread, without kernels of a hundred taps
+        factor = max(1, int(sigma_small // 2))
+        planes = [self._small[0]] + [self._small[1 + c] for c in channels]
+        if factor > 1:
+            size = (max(1, planes[0].shape[1] // factor), max(1, planes[0].shape[0] // factor))
+            planes = [cv2.resize(p, size, interpolation=cv2.INTER_AREA) for p in planes]
+        sigma = sigma_small / factor
+        den = cv2.GaussianBlur(planes[0], (0, 0), sigma)
+        ok = den > 0.7
+        if ok.sum() <= 20:
+            return [np.zeros(1, np.float32) for _ in channels]
+        return [cv2.GaussianBlur(p, (0, 0), sigma)[ok] / den[ok] for p in planes[1:]]
 
-    def __call__(self, radius_px: float) -> float:
+    def _sigma_at(self, sigma_small: float) -> float:
+        if sigma_small not in self._sigma:
+            values = self._smoothed(sigma_small, (0,))[0]
+            self._sigma[sigma_small] = max(mad_sigma(values)[1], 1e-4)  # np.median's value, one partition
+        return self._sigma[sigma_small]
+
+    def _cov_at(self, sigma_small: float) -> np.ndarray:
+        if sigma_small not in self._cov:
+            values = np.stack(self._smoothed(sigma_small, (1, 2, 3)), -1).astype(np.float64)
+            d = values - np.median(values, axis=0)
+            cov = np.cov(d.T) if len(d) > 3 else np.eye(3)
+            for _ in range(3):  # lesions and moles are outliers of the skin's variation
+                keep = np.einsum("ij,jk,ik->i", d, np.linalg.pinv(cov), d) < 16.0
+                if keep.sum() <= 3:
+                    break
+                cov = np.cov(d[keep].T)
+            # a floor of 0.05 units of spread: a flat synthetic map stays invertible
+            self._cov[sigma_small] = cov + np.eye(3) * 0.05**2
+        return self._cov[sigma_small]
+
+    @staticmethod
+    def _bracket(radius_px: float) -> tuple[float, float, float]:
         sigma_small = float(np.clip(radius_px / 4.0, 0.5, 32.0))  # R / 2 at half resolution
         lo = 2.0 ** np.floor(np.log2(sigma_small))
-        hi = lo * 2
-        t = np.log2(sigma_small / lo)
-        return float(np.exp((1 - t) * np.log(self._at(lo)) + t * np.log(self._at(hi))))
+        return lo, lo * 2, float(np.log2(sigma_small / lo))
+
+    def sigma(self, radius_px: float) -> float:
+        lo, hi, t = self._bracket(radius_px)
+        return float(np.exp((1 - t) * np.log(self._sigma_at(lo)) + t * np.log(self._sigma_at(hi))))
+
+    def covariance(self, radius_px: float) -> np.ndarray:
+        lo, hi, t = self._bracket(radius_px)
+        return (1 - t) * self._cov_at(lo) + t * self._cov_at(hi)
 
 
 def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.ndarray, level: float,
@@ -372,7 +460,7 @@ def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.n
     smooth = cv2.GaussianBlur(hb[y0:y1, x0:x1] * weight, (0, 0), sigma)
     smooth /= np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)
     seed_box = seed[y0:y1, x0:x1]
-    peak = float(np.percentile(smooth[seed_box], PEAK_PERCENTILE))
+    peak = _peak(smooth[seed_box])
     threshold = max(level + (peak - level) / 2.0, noise_floor)
     out = np.zeros(hb.shape, bool)
     out[y0:y1, x0:x1] = _grow(seed_box, (smooth >= threshold) & (weight > 0))
@@ -383,20 +471,35 @@ def _surrounding_level(hb: np.ndarray, region: np.ndarray, skin: np.ndarray,
                        px_per_mm: float | None) -> float | None:
     """Median excess in a ring of skin around ``region`` (from 0.5 to 1.5 equivalent radii,
     at least 1 to 3 mm, outside it), or None when too little skin is there."""
+    ring = _ring(region, skin, px_per_mm)
+    return None if ring is None else float(np.median(hb[ring[0]][ring[1]]))
+
+
+def _ring(region: np.ndarray, skin: np.ndarray, px_per_mm: float | None
+          ) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """The ring of skin of :func:`_surrounding_level`: a window and the ring's mask in it."""
     ppm = px_per_mm or 10.0
     radius = np.sqrt(region.sum() / np.pi)
     d_in = max(0.5 * radius, 1.0 * ppm)
     d_out = d_in + max(radius, 2.0 * ppm)
     ys, xs = np.nonzero(region)
     pad = int(np.ceil(d_out)) + 1
-    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, hb.shape[0])
-    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, hb.shape[1])
+    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, region.shape[0])
+    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, region.shape[1])
     outside = (~region[y0:y1, x0:x1]).view(np.uint8)
     dist = cv2.distanceTransform(outside, cv2.DIST_L2, 3)
     ring = (dist >= d_in) & (dist <= d_out) & skin[y0:y1, x0:x1]
     if ring.sum() < 30:
         return None
-    return float(np.median(hb[y0:y1, x0:x1][ring]))
+    return (slice(y0, y1), slice(x0, x1)), ring
+
+
+def _large_components(mask: np.ndarray, min_px: int) -> np.ndarray:
+    """The 4-connected components of ``mask`` with at least ``min_px`` pixels."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=4)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_px
+    keep[0] = False
+    return keep[labels]
 
 
 def _grow(seed: np.ndarray, allowed: np.ndarray) -> np.ndarray:
