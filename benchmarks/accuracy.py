@@ -143,8 +143,8 @@ def _truth_z(analysis, gt: np.ndarray) -> float:
     skin = analysis.valid & ~truth  # the pipeline's measurable skin, outside the lesion
     base = skin_baseline([hb], skin, clip_high=(0,))[0]
     excess = np.ascontiguousarray(hb - base, dtype=np.float32)
-    spread = redness._ScaleSigma(excess, skin)
-    return float(excess[truth].mean()) / spread(float(np.sqrt(truth.sum() / np.pi)))
+    spread = redness._SkinAtScale(excess, None, skin)
+    return float(excess[truth].mean()) / spread.sigma(float(np.sqrt(truth.sum() / np.pi)))
 
 
 def _clear_case(seed: int, mottling: float = 1.0) -> float | None:

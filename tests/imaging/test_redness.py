@@ -128,3 +128,23 @@ def test_a_mole_with_a_small_halo_is_still_no_region():
                       delta_od_red=np.where(mole, 1.0, halo * 0.05).astype(np.float32),
                       sigma_a=0.3, sigma_l=0.3, sigma_hb=0.01, baseline_lab=np.array([60.0, 12.0, 18.0]))
     assert segment_regions(maps, np.ones(hb.shape, bool), px_per_mm=10.0) == []
+
+
+
+@pytest.mark.parametrize("seed", [7, 100])
+def test_a_faint_bruise_on_dark_skin_darker_but_hardly_redder_is_found(seed):
+    # Fitzpatrick V: the bruise's index stays within the skin's blood mottling pixel by pixel
+    # and its Δa* under the JND; it stands out of the skin's colour variation at its size
+    # (ACCEPT_Z3). Both photos were missed before the colour test.
+    import cv2
+
+    from tracker.imaging.pipeline import analyze_source
+
+    spec = PhotoSpec(skin=SkinSpec(fitzpatrick=5, seed=seed, moles=0),
+                     lesions=(Lesion("bruise", (0, 0), (3.2, 2.2), amplitude=0.32, edge_order=2.2, age=0.15),),
+                     px_per_mm=14.9, illuminant="incandescent_2700k", exposure=0.75, noise=0.94, seed=seed)
+    rgb, truth, _ = render_photo(spec)
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    regions = analyze_source(jpeg, name="bruise.jpg").measurement.redness.regions
+    assert len(regions) == 1
+    assert_allclose(regions[0].area_mm2, truth["area_mm2"], rtol=0.25)

@@ -247,7 +247,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     moles = np.zeros(hb.shape, bool)  # regions told to be moles: excluded, but not a lesion's border
     regions: list[RawRegion] = []
     noise_floor = 2.0 * maps.sigma_hb
-    at_scale = _SkinAtScale(maps, valid)
+    at_scale = _SkinAtScale(hb, (maps.delta_l, maps.delta_a, maps.delta_b), valid)
     for peak, top, seed in seeds_by_peak:
         if claimed[seed].any():
             continue
@@ -373,8 +373,9 @@ class _SkinAtScale:
     interpolated between powers of two (σ in log-log, the covariance linearly in log scale).
     """
 
-    def __init__(self, maps: ExcessMaps, valid: np.ndarray) -> None:
-        self._maps, self._valid = maps, valid
+    def __init__(self, hb: np.ndarray, lab: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                 valid: np.ndarray) -> None:
+        self._maps, self._valid = (hb,) + tuple(lab or ()), valid
         self._small: list[np.ndarray] | None = None  # made on first use: most seeds pass the pixel test
         self._sigma: dict[float, float] = {}
         self._cov: dict[float, np.ndarray] = {}
@@ -383,11 +384,10 @@ class _SkinAtScale:
         """Values of the chosen maps (0 index, 1-3 L*, a*, b*) averaged at ``sigma_small``
         (half-resolution px), at the points mostly on measurable skin."""
         if self._small is None:
-            m = self._maps
-            size = (m.delta_hb.shape[1] // 2, m.delta_hb.shape[0] // 2)
+            size = (self._valid.shape[1] // 2, self._valid.shape[0] // 2)
             weight = cv2.resize(self._valid.astype(np.float32), size, interpolation=cv2.INTER_AREA)
             self._small = [weight] + [cv2.resize(ch, size, interpolation=cv2.INTER_AREA) * weight
-                                      for ch in (m.delta_hb, m.delta_l, m.delta_a, m.delta_b)]
+                                      for ch in self._maps]
         # a wide Gaussian is applied to a map reduced (area averaging) to about 2 px per
         # sigma: the same spread, without kernels of a hundred taps
         factor = max(1, int(sigma_small // 2))
