@@ -8,14 +8,17 @@ Steps, each a small pure function:
    Relative to *this* skin, so the same threshold works on every skin tone.
 2. :func:`excess_maps` -- ΔL*, Δa*, Δb* and the haemoglobin index (smoothed at
    ~0.25 mm), with the skin's own spread (σ) of each.
-3. :func:`segment_regions` -- seeds where the haemoglobin index and Δa* clearly
-   exceed the skin's variation and one just-noticeable difference; each seed grows
+3. :func:`segment_regions` -- seeds where the haemoglobin index clearly exceeds the
+   skin's variation (where Δa* also exceeds one just-noticeable difference, and the
+   index's components that are nowhere visibly redder); each seed grows
    to the **half-maximum contour** of its own peak excess over a ring of surrounding
    skin (a full width at half maximum: area stays put while a spot fades evenly, so
    size and intensity are separate figures), and to the just-noticeable-difference
    extent (an extra field). A region counts when its strongest pixels stand out, or
    when its mean excess stands out from the skin's variation averaged over an area of
-   its own size (a matched-filter test: faint large patches are found).
+   its own size (a matched-filter test: faint large patches are found), or, for a region
+   coloured like a bruise, when its colour stands out of the skin's own colour variation
+   at its size (faint bruises on dark skin, darker and bluer but hardly redder).
 4. :func:`classify_region` -- erythema (oxy-haemoglobin: absorbs green, not red),
    bruise (absorbs red too: darker, purple-blue then yellow-green) or a mole/freckle
    (melanin: absorbs red nearly as much as green, darker not redder: excluded).
