@@ -148,3 +148,17 @@ def test_a_faint_bruise_on_dark_skin_darker_but_hardly_redder_is_found(seed):
     regions = analyze_source(jpeg, name="bruise.jpg").measurement.redness.regions
     assert len(regions) == 1
     assert_allclose(regions[0].area_mm2, truth["area_mm2"], rtol=0.3)
+
+
+def test_a_faint_lesion_around_a_separate_small_strong_spot_stands_with_it():
+    # The spot is a seed of its own (a gap under the seed level around it) and comes first; the
+    # faint lesion's half maximum reaches it. It is not the spot's "skirt": it is more than
+    # LESION_INSIDE_RATIO times the spot's area. (It used to be dropped as one.)
+    yy, xx = np.mgrid[:400, :400]
+    r = np.hypot(xx - 200, yy - 200)
+    lesion = 0.05 * np.exp(-np.log(2) * (r / 60.0) ** 6)
+    hb = np.where(r <= 4, 0.4, np.where(r <= 7, 0.03, lesion)).astype(np.float32)
+    regions = segment_regions(_maps(hb, da=hb * 60), np.ones(hb.shape, bool), px_per_mm=10.0)
+    assert len(regions) == 2
+    assert not (regions[0].mask & regions[1].mask).any()
+    assert_allclose((regions[0].mask | regions[1].mask).sum(), np.pi * 60.0**2, rtol=0.05)

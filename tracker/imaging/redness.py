@@ -93,8 +93,9 @@ REGION_SMOOTH = 0.1
 #: A weaker region reaching only moles is a lesion around them (kept without the moles' pixels)
 #: when it is more than this many times the moles' area inside it, else the moles' halo.
 MOLE_INSIDE_RATIO = 4.0
-#: Likewise a weaker region reaching only stronger lesions is a lesion around them (a faint
-#: bruise around a needle mark) when it is more than this many times their area inside it,
+#: Likewise a weaker region reaching only stronger lesions is a lesion around them (the 430 mm²
+#: faint bruise on type VI skin of benchmarks/accuracy.py, around a small strong spot that was
+#: a seed of its own) when it is more than this many times their area inside it,
 #: else their skirt. A skirt outgrows its lesion only slowly: for a Gaussian profile of peak P
 #: the half-maximum area of a weaker seed p is ln(2P/p) / ln 2 times the lesion's, and P / p
 #: would have to exceed 500 for a ratio of 10.
