@@ -20,7 +20,7 @@ from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab
 from tracker.imaging.load import load_photo
 from tracker.imaging.stats import median as _median
 from tracker.imaging.stats import percentile as _percentile
-from tracker.imaging.redness import _grow, excess_maps
+from tracker.imaging.redness import _grow, _reduce, _seeds, excess_maps
 from tracker.imaging.skin import glare_mask, skin_mask
 
 
@@ -52,6 +52,39 @@ def test_grow_equals_labelling_the_frame_and_picking_the_seeds_components():
         strided = np.repeat(allowed, 2, axis=1)[:, ::2]  # not contiguous
         strided.flags.writeable = False
         assert np.array_equal(_grow(seed, strided), expected)
+
+
+def test_seeds_equal_labelling_the_red_and_the_faint_masks_with_scipy():
+    # the plain computation _seeds replaces: large 4-connected components of the visibly redder
+    # bright pixels, and the bright components holding none of them
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        h, w = rng.integers(1, 60, 2)
+        bright = rng.random((h, w)) < rng.random()
+        da = rng.normal(0, 1, (h, w)).astype(np.float32)
+        level, min_px = float(rng.normal(0, 1)), int(rng.integers(1, 12))
+        labels, n = ndi.label(bright & (da > level))
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)
+        large = [labels == k for k in range(1, n + 1) if sizes[k] >= min_px]
+        red_any = np.zeros((h, w), bool)
+        for m in large:
+            red_any |= m
+        blabels, bn = ndi.label(bright)
+        faint = [blabels == k for k in range(1, bn + 1)
+                 if not red_any[blabels == k].any() and (blabels == k).sum() >= min_px]
+        expected = sorted([(m.tobytes(), True) for m in large] + [(m.tobytes(), False) for m in faint])
+        got = _seeds(bright, da, level, min_px)
+        assert sorted((seed.tobytes(), red) for seed, _, red in got) == expected
+        for seed, box, _ in got:  # the box (its bright component's) holds the whole seed
+            assert seed[box].sum() == seed.sum()
+
+
+@pytest.mark.parametrize("factor", [2, 3, 5])
+def test_reduce_by_a_whole_factor_is_the_mean_of_each_block(factor):
+    plane = np.random.default_rng(3).random((61, 47)).astype(np.float32)
+    h, w = 61 // factor, 47 // factor
+    expected = plane[:h * factor, :w * factor].reshape(h, factor, w, factor).mean(axis=(1, 3))
+    np.testing.assert_allclose(_reduce(plane, factor), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 100, 30001])
