@@ -20,7 +20,7 @@ from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab
 from tracker.imaging.load import load_photo
 from tracker.imaging.stats import median as _median
 from tracker.imaging.stats import percentile as _percentile
-from tracker.imaging.redness import _grow, _reduce, _seeds, excess_maps
+from tracker.imaging.redness import _grow, _grow_boxed, _reduce, _seeds, excess_maps
 from tracker.imaging.skin import glare_mask, skin_mask
 
 
@@ -52,6 +52,13 @@ def test_grow_equals_labelling_the_frame_and_picking_the_seeds_components():
         strided = np.repeat(allowed, 2, axis=1)[:, ::2]  # not contiguous
         strided.flags.writeable = False
         assert np.array_equal(_grow(seed, strided), expected)
+        grown, box = _grow_boxed(seed, allowed)  # and the bounding box of what it grew
+        ys, xs = np.nonzero(expected)
+        assert box == ((ys.min(), ys.max() + 1, xs.min(), xs.max() + 1) if len(ys) else (0, 0, 0, 0))
+        if seed.any():  # a seed box holding the seed gives the same
+            sy, sx = np.nonzero(seed)
+            seed_box = (slice(sy.min(), sy.max() + 1), slice(sx.min(), sx.max() + 1))
+            assert np.array_equal(_grow_boxed(seed, allowed, seed_box)[0], expected)
 
 
 def test_seeds_equal_labelling_the_red_and_the_faint_masks_with_scipy():
