@@ -131,9 +131,9 @@ def _truth_z(analysis, gt: np.ndarray) -> float:
     region-based detector can accept the lesion without accepting healthy blotches of the
     same skin as well: it tells a missed lesion that was findable from one that was not.
     """
-    from tracker.imaging import redness
     from tracker.imaging.baseline import skin_baseline
     from tracker.imaging.color import haemoglobin_index
+    from tracker.imaging.scale import SkinAtScale
 
     rgb = analysis.rgb
     truth = cv2.resize(gt.view(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
@@ -143,7 +143,7 @@ def _truth_z(analysis, gt: np.ndarray) -> float:
     skin = analysis.valid & ~truth  # the pipeline's measurable skin, outside the lesion
     base = skin_baseline([hb], skin, clip_high=(0,))[0]
     excess = np.ascontiguousarray(hb - base, dtype=np.float32)
-    spread = redness._SkinAtScale(excess, None, skin)
+    spread = SkinAtScale(excess, None, skin)
     return float(excess[truth].mean()) / spread.sigma(float(np.sqrt(truth.sum() / np.pi)))
 
 

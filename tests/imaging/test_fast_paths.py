@@ -20,7 +20,7 @@ from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab
 from tracker.imaging.load import load_photo
 from tracker.imaging.stats import median as _median
 from tracker.imaging.stats import percentile as _percentile
-from tracker.imaging.redness import _grow, _grow_boxed, _reduce, _seeds, excess_maps
+from tracker.imaging.redness import _seeds, excess_maps
 from tracker.imaging.skin import glare_mask, skin_mask
 
 
@@ -37,28 +37,6 @@ def _skin_photo(size=(1600, 1200), seed=0, noise=2.0, distance_mm=200.0):
     img = photograph(plane, ppm, 60.0, h, size).astype(np.float32)
     img += np.random.default_rng(seed).normal(0, noise, img.shape)
     return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def test_grow_equals_labelling_the_frame_and_picking_the_seeds_components():
-    rng = np.random.default_rng(1)
-    for _ in range(200):
-        h, w = rng.integers(1, 60, 2)
-        allowed = rng.random((h, w)) < rng.random()
-        seed = rng.random((h, w)) < 0.05
-        labels, _ = ndi.label(allowed)
-        ids = np.unique(labels[seed])
-        expected = np.isin(labels, ids[ids > 0])
-        assert np.array_equal(_grow(seed, allowed), expected)
-        strided = np.repeat(allowed, 2, axis=1)[:, ::2]  # not contiguous
-        strided.flags.writeable = False
-        assert np.array_equal(_grow(seed, strided), expected)
-        grown, box = _grow_boxed(seed, allowed)  # and the bounding box of what it grew
-        ys, xs = np.nonzero(expected)
-        assert box == ((ys.min(), ys.max() + 1, xs.min(), xs.max() + 1) if len(ys) else (0, 0, 0, 0))
-        if seed.any():  # a seed box holding the seed gives the same
-            sy, sx = np.nonzero(seed)
-            seed_box = (slice(sy.min(), sy.max() + 1), slice(sx.min(), sx.max() + 1))
-            assert np.array_equal(_grow_boxed(seed, allowed, seed_box)[0], expected)
 
 
 def test_seeds_equal_labelling_the_red_and_the_faint_masks_with_scipy():
@@ -84,14 +62,6 @@ def test_seeds_equal_labelling_the_red_and_the_faint_masks_with_scipy():
         assert sorted((seed.tobytes(), red) for seed, _, red in got) == expected
         for seed, box, _ in got:  # the box (its bright component's) holds the whole seed
             assert seed[box].sum() == seed.sum()
-
-
-@pytest.mark.parametrize("factor", [2, 3, 5])
-def test_reduce_by_a_whole_factor_is_the_mean_of_each_block(factor):
-    plane = np.random.default_rng(3).random((61, 47)).astype(np.float32)
-    h, w = 61 // factor, 47 // factor
-    expected = plane[:h * factor, :w * factor].reshape(h, factor, w, factor).mean(axis=(1, 3))
-    np.testing.assert_allclose(_reduce(plane, factor), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 100, 30001])
