@@ -59,15 +59,15 @@ SEED_SIGMA = 4.0
 ACCEPT_SIGMA = 6.0
 #: A region whose strongest pixels stay under ACCEPT_SIGMA is still accepted when its mean
 #: excess stands this many σ above the skin's own variation averaged over an area of its
-#: size (see :class:`~tracker.imaging.scale.SkinAtScale`). Measured (benchmarks/accuracy.py, tracker's sample
-#: series): clear skin reached 4.2 σ on 40 photos, but a healthy pink blotch at the edge of
+#: size (see :class:`~tracker.imaging.scale.SkinAtScale`). Measured (benchmarks/accuracy.py,
+#: tracker's sample series): clear skin reached 4.2 σ on 40 photos, but a healthy pink blotch at the edge of
 #: a fair-skinned frame reached 5.4 σ (blood mottling is correlated at large scales, so
 #: averaging lowers its spread less than for white noise); faint large lesions reached
 #: 6.5-7.3 σ. At 6 σ the test finds those, with no false area on any sample photo.
 ACCEPT_Z = 6.0
 #: ...or when its mean colour excess (ΔL*, Δa*, Δb*) is as far out of the skin's own colour
-#: variation at its size, in the Mahalanobis metric of that variation (see :class:`~tracker.imaging.scale.SkinAtScale`),
-#: as ACCEPT_Z is in one dimension: the same false-alarm probability (Gaussian tail beyond
+#: variation at its size, in the Mahalanobis metric of that variation (see
+#: :class:`~tracker.imaging.scale.SkinAtScale`), as ACCEPT_Z is in one dimension: the same false-alarm probability (Gaussian tail beyond
 #: 6 σ, 1e-9) for a chi distribution with 3 degrees of freedom, 6.70. Why: the haemoglobin
 #: index is blind to what sets a bruise apart from the skin's blood mottling. Mottling varies
 #: along the skin's own colour directions (oxy-haemoglobin and melanin); a bruise adds deoxy-
@@ -350,17 +350,17 @@ def _colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm:
               cov: np.ndarray, box: Box | None = None) -> float:
     """Mahalanobis distance of the region's mean (ΔL*, Δa*, Δb*) over the skin around it,
     in the skin's own colour covariance ``cov`` at the region's size."""
-    vec = _colour_overring_around(maps, region, skin, px_per_mm, box)
+    vec = _colour_over_ring(maps, region, skin, px_per_mm, box)
     return float(np.sqrt(vec @ np.linalg.solve(cov, vec)))
 
 
 def _colour_difference(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
                        box: Box | None = None) -> float:
     """ΔE*ab between the region's mean colour and the skin in a ring around it."""
-    return float(np.linalg.norm(_colour_overring_around(maps, region, skin, px_per_mm, box)))
+    return float(np.linalg.norm(_colour_over_ring(maps, region, skin, px_per_mm, box)))
 
 
-def _colour_overring_around(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
+def _colour_over_ring(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
                       box: Box | None = None) -> np.ndarray:
     """(ΔL*, Δa*, Δb*) of the region's mean over the median of a ring of skin around it
     (over the skin baseline when too little skin is around it)."""
