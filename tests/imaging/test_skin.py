@@ -71,3 +71,30 @@ def test_glare_is_clipped_and_colourless_dilated():
     expected[8:13, 8:13] = True
     assert np.array_equal(glare_mask(rgb, lab), expected)
     assert not glare_mask(np.zeros_like(rgb), lab).any()
+
+
+def _white_balanced_lab(hex_rgb, shape=(240, 320), seed=0):
+    """A frame of one sRGB skin colour with camera noise, white-balanced on a printed card's
+    paper, a little yellow as plain office paper is (240, 238, 230), as the pipeline sees it."""
+    from tracker.imaging.color import rgb_to_lab_planes, srgb_to_linear, white_balance_gains
+
+    rgb = np.empty(shape + (3,), np.float32)
+    rgb[:] = [int(hex_rgb[i:i + 2], 16) for i in (0, 2, 4)]
+    rgb += np.random.default_rng(seed).normal(0, 0.5, rgb.shape)  # after the phone's denoising
+    gains = white_balance_gains(srgb_to_linear(np.array([240, 238, 230], np.uint8)).astype(np.float64))
+    return rgb_to_lab_planes(np.clip(rgb, 0, 255).astype(np.uint8), gains=gains)
+
+
+@pytest.mark.parametrize("tone", ["f6ede4", "f3e7db", "eadaba", "3a312a", "292420"])
+def test_the_palest_and_the_darkest_skin_tones_are_skin(tone):
+    # The ends of the Monk skin-tone scale carry C* 3-5 after white balance: a fixed chroma
+    # floor of 4 called most of such a photo "not skin" and measured nothing.
+    assert skin.skin_mask(_white_balanced_lab(tone), px_per_mm=8.0).mean() > 0.95
+
+
+def test_grey_and_paper_are_not_skin_beside_pale_skin():
+    lab = [np.concatenate(pair, axis=1) for pair in zip(_white_balanced_lab("f6ede4", (240, 200)),
+                                                       _white_balanced_lab("e9e9e6", (240, 120), seed=1))]
+    mask = skin.skin_mask(lab, px_per_mm=8.0)
+    assert mask[:, :180].mean() > 0.95
+    assert mask[:, 220:].mean() < 0.05

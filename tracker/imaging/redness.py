@@ -101,6 +101,22 @@ MOLE_INSIDE_RATIO = 4.0
 #: the half-maximum area of a weaker seed p is ln(2P/p) / ln 2 times the lesion's, and P / p
 #: would have to exceed 500 for a ratio of 10.
 LESION_INSIDE_RATIO = 10.0
+#: Least spreads of the skin's variation, whatever the photo measures. Skin rendered perfectly
+#: even in haemoglobin (benchmarks/independent.py) measured a spread of 0.001-0.007 in the index
+#: (the sample series' mottled skin: 0.04), and there the camera itself, its tone curve under a
+#: shading gradient and JPEG's quantised chroma, moved the index of even skin by ~0.01 over
+#: centimetres: 6 σ of that was "significant" and the shaded half of a frame became a 980 mm²
+#: "bruise". At the floors, 6 σ (0.06 in the index, where Δa* runs ~35 times the index) and
+#: ACCEPT_Z3 of the colour floor are about the just-noticeable difference, so nothing fainter
+#: than what a person can see is significant for its strongest pixels, or its colour, alone.
+SIGMA_HB_FLOOR = 0.01
+#: ... averaged over a region (the matched-filter test, ACCEPT_Z): a third of the pixel floor.
+SIGMA_HB_FLOOR_AT_SCALE = 0.0035
+#: ... of each of ΔL*, Δa*, Δb* averaged over a region (the colour test, ACCEPT_Z3), added to
+#: the measured covariance. Kept small: the faint type V bruises of tests/imaging/
+#: test_redness.py stand just past ACCEPT_Z3, and a floor of 0.2 lost one of them. The index
+#: floors alone removed the false regions of even skin on benchmarks/independent.py.
+COLOUR_FLOOR_AT_SCALE = 0.1
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
 #: Smallest region without a scale, working pixels.
@@ -228,7 +244,8 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     # test of each region against the skin around it (ACCEPT_Z, ACCEPT_Z3) and the visibility
     # test below.
     min_px = max(MIN_SEED_PX // 3, int(MIN_SEED_MM2 * px_per_mm**2)) if px_per_mm else MIN_SEED_PX
-    bright = (hb > SEED_SIGMA * maps.sigma_hb) & valid
+    sigma_hb = max(maps.sigma_hb, SIGMA_HB_FLOOR)
+    bright = (hb > SEED_SIGMA * sigma_hb) & valid
     seeds_by_peak = []
     for seed, box, red in _seeds(bright, da, max(SEED_SIGMA * maps.sigma_a, jnd), min_px):
         values = hb[box][seed[box]]
@@ -241,12 +258,13 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     taken = np.zeros(hb.shape, bool)  # regions kept (lesions and moles): a weaker region reaching one is its skirt
     moles = np.zeros(hb.shape, bool)  # regions told to be moles: excluded, but not a lesion's border
     regions: list[RawRegion] = []
-    noise_floor = 2.0 * maps.sigma_hb
-    at_scale = SkinAtScale(hb, (maps.delta_l, maps.delta_a, maps.delta_b), valid)
+    noise_floor = 2.0 * sigma_hb
+    at_scale = SkinAtScale(hb, (maps.delta_l, maps.delta_a, maps.delta_b), valid,
+                           sigma_floor=SIGMA_HB_FLOOR_AT_SCALE, colour_floor=COLOUR_FLOOR_AT_SCALE)
     for peak, top, seed, seed_box in seeds_by_peak:
         if (claimed[seed_box] & seed[seed_box]).any():
             continue
-        strong = top >= ACCEPT_SIGMA * maps.sigma_hb
+        strong = top >= ACCEPT_SIGMA * sigma_hb
         region, box = grow_boxed(seed, (hb >= max(peak / 2.0, noise_floor)) & valid, seed_box)
         if not region.any():
             continue

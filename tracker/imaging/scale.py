@@ -21,11 +21,15 @@ class SkinAtScale:
     dropped, three times). Both are measured at Gaussian scales of 1 to 32 px (a disk of
     radius R averages like a Gaussian of sigma R / 2) on a half-resolution map and
     interpolated between powers of two (σ in log-log, the covariance linearly in log scale).
+
+    ``sigma_floor`` and ``colour_floor`` are the least spreads reported (index units, CIELAB
+    units per channel): what a camera and the light reproduce of perfectly even skin.
     """
 
     def __init__(self, hb: np.ndarray, lab: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-                 valid: np.ndarray) -> None:
+                 valid: np.ndarray, *, sigma_floor: float = 1e-4, colour_floor: float = 0.05) -> None:
         self._maps, self._valid = (hb,) + tuple(lab or ()), valid
+        self._sigma_floor, self._colour_floor = sigma_floor, colour_floor
         self._small: list[np.ndarray | None] | None = None  # made on first use: most seeds pass the pixel test
         self._sigma: dict[float, float] = {}
         self._cov: dict[float, np.ndarray] = {}
@@ -60,7 +64,7 @@ class SkinAtScale:
     def _sigma_at(self, sigma_small: float) -> float:
         if sigma_small not in self._sigma:
             values = self._smoothed(sigma_small, (0,))[0]
-            self._sigma[sigma_small] = max(mad_sigma(values)[1], 1e-4)  # np.median's value, one partition
+            self._sigma[sigma_small] = max(mad_sigma(values)[1], self._sigma_floor)  # np.median's value, one partition
         return self._sigma[sigma_small]
 
     def _cov_at(self, sigma_small: float) -> np.ndarray:
@@ -73,8 +77,8 @@ class SkinAtScale:
                 if keep.sum() <= 3:
                     break
                 cov = np.cov(d[keep].T)
-            # a floor of 0.05 units of spread: a flat synthetic map stays invertible
-            self._cov[sigma_small] = cov + np.eye(3) * 0.05**2
+            # the floor also keeps a flat map's covariance invertible
+            self._cov[sigma_small] = cov + np.eye(3) * self._colour_floor**2
         return self._cov[sigma_small]
 
     @staticmethod

@@ -27,9 +27,19 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from tracker.imaging.stats import median
+
 #: Hue wedge (degrees of atan2(b*, a*)) and minimum chroma of plausible skin.
 SKIN_HUE_DEG = (-10.0, 100.0)
 SKIN_MIN_CHROMA = 4.0
+#: The chroma floor follows the photo's own skin down to this: the palest and the darkest
+#: skin tones carry little chroma after white balance (Monk skin-tone scale: f6ede4 has C* 5.6
+#: before the card's white takes the paper's yellow out, 292420 has C* 3.8), where a fixed
+#: floor of 4 called them "not skin" (benchmarks/independent.py). Paper and grey surfaces
+#: after white balance stay below it.
+SKIN_CHROMA_FLOOR = 1.5
+#: ... at this fraction of the median chroma of the photo's skin-hued pixels.
+SKIN_CHROMA_OF_TYPICAL = 0.5
 SKIN_L_RANGE = (6.0, 97.0)
 
 
@@ -66,8 +76,9 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
     lum, a, b = cv2.split(planes[0]) if len(planes) == 1 else (np.ascontiguousarray(p) for p in planes)
     hue = np.degrees(np.arctan2(b, a))
     chroma = np.hypot(a, b)
-    colour = ((hue >= SKIN_HUE_DEG[0]) & (hue <= SKIN_HUE_DEG[1]) & (chroma >= SKIN_MIN_CHROMA)
-              & (lum >= SKIN_L_RANGE[0]) & (lum <= SKIN_L_RANGE[1]))
+    wedge = ((hue >= SKIN_HUE_DEG[0]) & (hue <= SKIN_HUE_DEG[1]) & (chroma >= SKIN_CHROMA_FLOOR)
+             & (lum >= SKIN_L_RANGE[0]) & (lum <= SKIN_L_RANGE[1]))
+    colour = wedge & (chroma >= skin_chroma_floor(chroma[wedge]))
     radius = int(round(1.5 * px_per_mm / step)) if px_per_mm else max(1, min(lum.shape) // 100)
     radius = max(radius, 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
@@ -81,6 +92,18 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
     if step == 1:
         return filled
     return cv2.resize(filled.view(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).view(bool)
+
+
+def skin_chroma_floor(wedge_chroma: np.ndarray) -> float:
+    """Least chroma of skin in this photo: SKIN_MIN_CHROMA, lowered for pale or very dark skin.
+
+    ``wedge_chroma`` holds the chroma of the pixels with a skin hue; their median is the
+    photo's typical skin chroma when skin fills most of it, as the capture advice asks.
+    """
+    if wedge_chroma.size == 0:
+        return SKIN_MIN_CHROMA
+    typical = median(wedge_chroma)
+    return float(min(SKIN_MIN_CHROMA, max(SKIN_CHROMA_FLOOR, SKIN_CHROMA_OF_TYPICAL * typical)))
 
 
 def glare_mask(rgb: np.ndarray, lab, *, channels: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
