@@ -1,0 +1,189 @@
+"""Accuracy on photos made differently from sample_images/: does the method generalise?
+
+The sample series and the segmentation were built side by side, so their agreement can hide
+what a different world would expose. This renderer shares no code with the sample-image
+generator (only the camera model of tests/imaging/planar.py) and differs from it on purpose:
+
+- skin: the ten colours of the Monk skin-tone scale (sRGB, from its palest f6ede4 to its
+  darkest 292420), with neutral texture (luminance only) and no blood mottling at all;
+- light: a linear gradient of up to 2:1 across the skin plane and a colour cast (warm,
+  neutral, cool or fluorescent green);
+- lesions: excess optical density on linear RGB (erythema absorbs green and blue, a bruise
+  also red) with four profiles: Gaussian, flat-topped, hard-edged (0.6 mm ramp) and
+  irregular blobs (a blurred union of ellipses). The ground truth is {f >= max f / 2};
+- camera: 0-35° tilt, any rotation, 9-15 px/mm at the card, 1600 or 2000 px wide, noise
+  1-4 levels, JPEG quality 70-95;
+- a third as many photos of clear skin (no lesion) for false red area.
+
+Prints median / 90th-percentile area error (areas of 10 mm² and more, card found), median
+Dice, detection per Monk tone, and the largest false red area on clear skin.
+
+Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.imaging.planar import camera_homography  # noqa: E402
+
+#: Monk skin-tone scale (Monk E., 2019), sRGB.
+MONK = ("f6ede4", "f3e7db", "f7ead0", "eadaba", "d7bd96", "a07e56", "825c43", "604134", "3a312a", "292420")
+#: Excess optical density (log10) per unit amplitude, linear R, G, B.
+ERYTHEMA_OD = np.array([0.10, 0.55, 0.45], np.float32)
+BRUISE_OD = np.array([0.20, 0.55, 0.35], np.float32)
+CASTS = {"warm": (1.0, 0.80, 0.58), "neutral": (1.0, 1.0, 1.0), "cool": (0.88, 0.97, 1.1),
+         "fluorescent": (0.95, 1.0, 0.85)}
+PLANE_PX_PER_MM = 10.0
+EXTENT_MM = 100.0
+
+
+def _to_linear(srgb) -> np.ndarray:
+    x = np.asarray(srgb, np.float32) / 255
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+
+
+def _to_srgb(lin: np.ndarray) -> np.ndarray:
+    x = np.clip(lin, 0, 1)
+    return np.where(x <= 0.0031308, x * 12.92, 1.055 * x ** (1 / 2.4) - 0.055) * 255
+
+
+def _noise(rng: np.random.Generator, n: int, sigma_px: float) -> np.ndarray:
+    field = cv2.GaussianBlur(rng.standard_normal((n, n)).astype(np.float32), (0, 0), sigma_px)
+    return field / (field.std() + 1e-6)
+
+
+def _lesion_profile(rng, xx, yy, shape: str, radius: float, centre) -> np.ndarray:
+    cx, cy = centre
+    ppm = PLANE_PX_PER_MM
+    if shape == "blobs":
+        mask = np.zeros(xx.shape, np.uint8)
+        for _ in range(int(rng.integers(2, 5))):
+            c = (int((cx + rng.uniform(-radius / 2, radius / 2) + EXTENT_MM) * ppm),
+                 int((cy + rng.uniform(-radius / 2, radius / 2) + EXTENT_MM) * ppm))
+            axes = (int(radius * ppm * rng.uniform(0.4, 0.8)), int(radius * ppm * rng.uniform(0.3, 0.7)))
+            cv2.ellipse(mask, c, axes, float(rng.uniform(0, 180)), 0, 360, 255, -1)
+        return cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), radius * ppm * 0.15)
+    squash, angle = rng.uniform(0.6, 1.0), rng.uniform(0, np.pi)
+    u = (xx - cx) * np.cos(angle) + (yy - cy) * np.sin(angle)
+    v = (-(xx - cx) * np.sin(angle) + (yy - cy) * np.cos(angle)) / squash
+    rho = np.hypot(u, v) / radius
+    if shape == "gauss":
+        return np.exp(-np.log(2) * rho**2)
+    if shape == "flat":
+        return np.exp(-np.log(2) * rho**6)
+    return np.clip(0.5 - (rho - 1) * radius / 0.6, 0, 1)  # hard edge: a 0.6 mm linear ramp
+
+
+def render(seed: int, *, lesion: bool = True) -> dict:
+    """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters."""
+    rng = np.random.default_rng(seed)
+    n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
+    yy, xx = (np.mgrid[0:n, 0:n].astype(np.float32) + 0.5) / PLANE_PX_PER_MM - EXTENT_MM
+    tone = int(rng.integers(0, len(MONK)))
+    base = _to_linear([int(MONK[tone][i:i + 2], 16) for i in (0, 2, 4)])
+    texture = 1 + 0.04 * _noise(rng, n, 6 * PLANE_PX_PER_MM) + 0.02 * _noise(rng, n, 0.3 * PLANE_PX_PER_MM)
+    plane = base[None, None, :] * texture[..., None]
+    kind = "bruise" if rng.random() < 0.3 else "erythema"
+    shape = str(rng.choice(["gauss", "flat", "hard", "blobs"]))
+    radius = float(rng.uniform(2.5, 12))
+    centre = rng.uniform(-8, 8, 2)
+    amplitude = float(rng.uniform(0.12, 0.5))
+    if lesion:
+        f = _lesion_profile(rng, xx, yy, shape, radius, centre).astype(np.float32)
+        truth = f >= 0.5 * f.max()
+        od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
+        plane = plane * 10 ** (-f[..., None] * od[None, None, :])
+    else:
+        truth = np.zeros((n, n), bool)
+    # the card: 26 mm of paper, a 20 mm marker
+    card_c = (-28.0, 22.0) if rng.random() < 0.5 else (26.0, -24.0)
+    paper = _to_linear([240, 240, 236])
+    x0, y0 = (int((c - 13 + EXTENT_MM) * PLANE_PX_PER_MM) for c in card_c)
+    side = int(26 * PLANE_PX_PER_MM)
+    plane[y0:y0 + side, x0:x0 + side] = paper
+    marker = cv2.aruco.generateImageMarker(cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50),
+                                           int(rng.integers(0, 4)), int(20 * PLANE_PX_PER_MM))
+    mx, my = (int((c - 10 + EXTENT_MM) * PLANE_PX_PER_MM) for c in card_c)
+    plane[my:my + marker.shape[0], mx:mx + marker.shape[1]] = np.where(marker[..., None] > 0, paper,
+                                                                       _to_linear([20, 20, 20]))
+    cast = str(rng.choice(list(CASTS)))
+    gradient, direction = rng.uniform(0.0, 0.5), rng.uniform(0, 2 * np.pi)
+    light = 1 - gradient * (0.5 + 0.5 * (xx * np.cos(direction) + yy * np.sin(direction)) / EXTENT_MM)
+    lin = plane * light[..., None] * np.array(CASTS[cast], np.float32) * rng.uniform(0.7, 1.1)
+    tilt, rot, dist = float(rng.uniform(0, 35)), float(rng.uniform(0, 360)), float(rng.uniform(150, 260))
+    w, h = (1600, 1200) if rng.random() < 0.7 else (2000, 1500)
+    px_per_mm = float(rng.uniform(9, 15))
+    hmat = camera_homography(tilt_deg=tilt, rot_deg=rot, distance_mm=dist, focal_px=px_per_mm * dist, size=(w, h),
+                             centre_mm=((centre[0] + card_c[0]) / 2, (centre[1] + card_c[1]) / 2))
+    to_mm = np.array([[1 / PLANE_PX_PER_MM, 0, -EXTENT_MM], [0, 1 / PLANE_PX_PER_MM, -EXTENT_MM], [0, 0, 1]])
+    img = cv2.warpPerspective(lin.astype(np.float32), hmat @ to_mm, (w, h), flags=cv2.INTER_AREA,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=(0.02, 0.02, 0.02))
+    srgb = _to_srgb(img) + rng.normal(0, rng.uniform(1, 4), img.shape)
+    quality = int(rng.integers(70, 96))
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(np.clip(srgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
+                        [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+    mask = cv2.warpPerspective(truth.astype(np.uint8) * 255, hmat @ to_mm, (w, h), flags=cv2.INTER_LINEAR) > 127
+    return dict(jpeg=jpeg, area=float(truth.sum() / PLANE_PX_PER_MM**2), mask=mask, tone=tone + 1, kind=kind,
+                shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt)
+
+
+def measure(job: tuple[int, bool]) -> dict:
+    from tracker.imaging.pipeline import analyze_source
+
+    seed, lesion = job
+    photo = render(seed, lesion=lesion)
+    analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
+    m = analysis.measurement
+    found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
+    total = int(found.sum() + truth.sum())
+    return dict(seed=seed, **photo, measured=m.redness.area_mm2, scaled=m.scale.mm_per_px is not None,
+                usable=m.quality.usable, dice=2 * float((found & truth).sum()) / total if total else 1.0,
+                kinds=[r.kind for r in m.redness.regions])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=120, help="photos with a lesion (plus a third as many clear)")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--cases", action="store_true", help="print one line per photo")
+    args = parser.parse_args()
+    jobs = [(s, True) for s in range(args.n)] + [(100_000 + s, False) for s in range(args.n // 3)]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(measure, jobs, chunksize=2))
+    lesions = [r for r in rows if r["shape"] != "clear"]
+    clear = [r for r in rows if r["shape"] == "clear"]
+    sized = [r for r in lesions if r["scaled"] and r["area"] >= 10]
+    err = np.array([100 * ((r["measured"] or 0) / r["area"] - 1) for r in sized])
+    detected = defaultdict(list)
+    for r in lesions:
+        detected[r["tone"]].append(r["usable"] and r["dice"] > 0.3)
+    by_shape = defaultdict(list)
+    for r, e in zip(sized, err):
+        by_shape[r["shape"]].append(e)
+    if args.cases:
+        for r in rows:
+            print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}", r["cast"],
+                  f"tilt {r['tilt']:.0f}", f"true {r['area']:.0f}", "measured", r["measured"], f"dice {r['dice']:.2f}",
+                  r["kinds"], "usable" if r["usable"] else "NOT usable")
+    print(f"{len(lesions)} photos with a lesion, {len(clear)} clear; {len(sized)} sized (card found, >= 10 mm²)")
+    print(f"median |area error| {np.median(np.abs(err)):.1f} %   90th percentile {np.percentile(np.abs(err), 90):.1f} %"
+          f"   median signed {np.median(err):+.1f} %   median Dice {np.median([r['dice'] for r in lesions]):.2f}")
+    print("median signed error by profile:", {k: round(float(np.median(v)), 1) for k, v in sorted(by_shape.items())})
+    print("detection by Monk tone 1-10:", " / ".join(f"{np.mean(detected[t]):.2f}" for t in sorted(detected)))
+    print(f"largest false red area on clear skin: {max([r['measured'] or 0 for r in clear] + [0]):.1f} mm²"
+          f"  (photos with any: {sum(1 for r in clear if r['measured'])} of {len(clear)})")
+    print(f"photos not usable: {sum(not r['usable'] for r in rows)} of {len(rows)}")
+
+
+if __name__ == "__main__":
+    main()
