@@ -106,9 +106,9 @@ LESION_INSIDE_RATIO = 10.0
 #: (the sample series' mottled skin: 0.04), and there the camera itself, its tone curve under a
 #: shading gradient and JPEG's quantised chroma, moved the index of even skin by ~0.01 over
 #: centimetres: 6 σ of that was "significant" and the shaded half of a frame became a 980 mm²
-#: "bruise". At the floors, 6 σ (0.06 in the index, where Δa* runs ~35 times the index) and
-#: ACCEPT_Z3 of the colour floor are about the just-noticeable difference, so nothing fainter
-#: than what a person can see is significant for its strongest pixels, or its colour, alone.
+#: "bruise". At the floor, 6 σ (0.06 in the index, where Δa* runs ~35 times the index) is
+#: about the just-noticeable difference, so nothing fainter than what a person can see is
+#: significant for its strongest pixels alone.
 SIGMA_HB_FLOOR = 0.01
 #: ... averaged over a region (the matched-filter test, ACCEPT_Z): a third of the pixel floor.
 SIGMA_HB_FLOOR_AT_SCALE = 0.0035
