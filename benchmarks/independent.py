@@ -47,6 +47,9 @@ PLANE_PX_PER_MM = 10.0
 EXTENT_MM = 100.0
 
 
+# The sRGB transfer functions and the noise field are written here again on purpose
+# (tracker.imaging.color and sample_images.scene have their own): a renderer that borrowed the
+# code under test would cancel that code's errors instead of exposing them.
 def _to_linear(srgb) -> np.ndarray:
     x = np.asarray(srgb, np.float32) / 255
     return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
