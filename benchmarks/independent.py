@@ -18,7 +18,11 @@ generator (only the camera model of tests/imaging/planar.py) and differs from it
 Prints median / 90th-percentile area error (areas of 10 mm² and more, card found), median
 Dice, detection per Monk tone, and the largest false red area on clear skin.
 
+``--large`` renders lesions 30-80 mm across instead (spreading redness filling much of the
+frame) and counts how many are measured, refused with advice (``uneven_skin``) or missed.
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
+      .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
 """
 
 from __future__ import annotations
@@ -87,8 +91,12 @@ def _lesion_profile(rng, xx, yy, shape: str, radius: float, centre) -> np.ndarra
     return np.clip(0.5 - (rho - 1) * radius / 0.6, 0, 1)  # hard edge: a 0.6 mm linear ramp
 
 
-def render(seed: int, *, lesion: bool = True) -> dict:
-    """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters."""
+def render(seed: int, *, lesion: bool = True, large: bool = False) -> dict:
+    """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
+
+    ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
+    frame 110-180 mm wide: spreading redness that fills much of the photo.
+    """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
     yy, xx = (np.mgrid[0:n, 0:n].astype(np.float32) + 0.5) / PLANE_PX_PER_MM - EXTENT_MM
@@ -98,7 +106,7 @@ def render(seed: int, *, lesion: bool = True) -> dict:
     plane = base[None, None, :] * texture[..., None]
     kind = "bruise" if rng.random() < 0.3 else "erythema"
     shape = str(rng.choice(["gauss", "flat", "hard", "blobs"]))
-    radius = float(rng.uniform(2.5, 12))
+    radius = float(rng.uniform(15, 40) if large else rng.uniform(2.5, 12))
     centre = rng.uniform(-8, 8, 2)
     amplitude = float(rng.uniform(0.12, 0.5))
     if lesion:
@@ -140,18 +148,18 @@ def render(seed: int, *, lesion: bool = True) -> dict:
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt)
 
 
-def measure(job: tuple[int, bool]) -> dict:
+def measure(job: tuple[int, bool, bool]) -> dict:
     from tracker.imaging.pipeline import analyze_source
 
-    seed, lesion = job
-    photo = render(seed, lesion=lesion)
+    seed, lesion, large = job
+    photo = render(seed, lesion=lesion, large=large)
     analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
     m = analysis.measurement
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
     total = int(found.sum() + truth.sum())
     return dict(seed=seed, **photo, measured=m.redness.area_mm2, scaled=m.scale.mm_per_px is not None,
                 usable=m.quality.usable, dice=2 * float((found & truth).sum()) / total if total else 1.0,
-                kinds=[r.kind for r in m.redness.regions])
+                kinds=[r.kind for r in m.redness.regions], problems=list(m.quality.problems))
 
 
 def main() -> None:
@@ -159,8 +167,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=120, help="photos with a lesion (plus a third as many clear)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--cases", action="store_true", help="print one line per photo")
+    parser.add_argument("--large", action="store_true",
+                        help="lesions 30-80 mm across that fill much of the frame: measured, refused or missed?")
     args = parser.parse_args()
-    jobs = [(s, True) for s in range(args.n)] + [(100_000 + s, False) for s in range(args.n // 3)]
+    if args.large:
+        return _large(args)
+    jobs = [(s, True, False) for s in range(args.n)] + [(100_000 + s, False, False) for s in range(args.n // 3)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     lesions = [r for r in rows if r["shape"] != "clear"]
@@ -186,6 +198,33 @@ def main() -> None:
     print(f"largest false red area on clear skin: {max([r['measured'] or 0 for r in clear] + [0]):.1f} mm²"
           f"  (photos with any: {sum(1 for r in clear if r['measured'])} of {len(clear)})")
     print(f"photos not usable: {sum(not r['usable'] for r in rows)} of {len(rows)}")
+
+
+def _large(args) -> None:
+    """What becomes of a red or dark area too large for the skin around it to be a baseline."""
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(measure, [(s, True, True) for s in range(args.n)], chunksize=2))
+    outcome = defaultdict(list)
+    for r in rows:
+        ratio = (r["measured"] or 0) / r["area"]
+        if "uneven_skin" in r["problems"]:
+            key = "refused: uneven_skin, with advice"
+        elif not r["usable"]:
+            key = "not usable: " + ", ".join(r["problems"])
+        elif ratio == 0:
+            key = "MISSED: usable, nothing found"
+        elif ratio < 0.5:
+            key = "measured under half its area"
+        else:
+            key = "measured, at least half its area"
+        outcome[key].append(r)
+        if args.cases:
+            print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}",
+                  f"true {r['area']:.0f}", "measured", r["measured"], key)
+    print(f"{len(rows)} photos with a lesion 30-80 mm across")
+    for key, group in sorted(outcome.items()):
+        errs = [100 * ((r["measured"] or 0) / r["area"] - 1) for r in group]
+        print(f"  {key}: {len(group)} (median area error {np.median(errs):+.0f} %)")
 
 
 if __name__ == "__main__":

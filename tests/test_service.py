@@ -138,7 +138,7 @@ def test_ingest_stores_the_photo_its_measurement_and_the_assessment(store, world
     assert result.measurement.hours_since_injection == pytest.approx(26.0)
     assert (result.measurement.area_px, result.measurement.area_mm2) == (256, pytest.approx(2.56))
     assert result.measurement.mean_delta_a == pytest.approx(9.5)
-    assert result.measurement.algorithm_version == "1.0.0"
+    assert result.measurement.algorithm_version == tracker.measurement.ALGORITHM_VERSION
     assert result.measurement.measurement.redness.area_px == 256
     assert result.assessment.level == "expected" and result.assessment.data["n_photos"] == 1
     assert len(files_on_disk(store)) == 3  # image, thumbnail, overlay
@@ -384,13 +384,14 @@ def test_export_gives_one_row_per_measurement_with_its_figures(store, world):
 def test_reanalysis_adds_the_new_algorithm_version_beside_the_old(store, world, monkeypatch):
     first = service.ingest_photo(store, world.ada, site_id=world.site.id, now=NOW,
                                  source=photo_bytes(1, taken_at=local(2026, 11, 3, 10, 0)))
+    current = tracker.measurement.ALGORITHM_VERSION
 
     monkeypatch.setattr("tracker.measurement.ALGORITHM_VERSION", "2.0.0")
     monkeypatch.setattr("tracker.service.photos._analyze_loaded", analyze_v2)
     report = service.reanalyze(store, service.SYSTEM, now=NOW)
     assert (report.photos_seen, report.measured, report.already_current, report.failed) == (1, 1, 0, ())
     entry = service.timeline(store, world.dr_a, world.p1.id).entries[0]
-    assert [m.algorithm_version for m in entry.measurements] == ["1.0.0", "2.0.0"]
+    assert [m.algorithm_version for m in entry.measurements] == [current, "2.0.0"]
     assert entry.measurement.algorithm_version == "2.0.0"
     assert entry.measurements[0].id == first.measurement.id
     assert entry.measurement.area_px == 256 and entry.measurement.hours_since_injection == pytest.approx(24.0)

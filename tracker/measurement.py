@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 #: Version of the measurement algorithm. Bump it whenever a change can alter a
 #: figure; stored measurements record it so history is never silently rewritten.
-ALGORITHM_VERSION = "1.0.0"
+ALGORITHM_VERSION = "1.1.0"
 
 RegionKind = Literal["erythema", "bruise"]
 
@@ -35,11 +35,12 @@ PROBLEM_ADVICE: dict[str, str] = {
     "white_clipped": "The white card is so bright that colours could not be calibrated on it. Avoid direct light or flash on the card.",
     "not_skin": "We could not find enough skin in this photo. Make sure the injection site fills most of the photo.",
     "low_resolution": "The photo is too small to measure. Use the phone camera's full resolution.",
+    "uneven_skin": "The skin colour changes a lot across this photo (a large red or dark area, or uneven light), so there is not enough normal skin to compare with. Retake it from a little further away, so that normal skin shows all around the area, in even light. If a red or dark area is large or spreading, contact your provider.",
 }
 
 #: Problems that make a photo unusable for measurement. The others only limit
 #: what can be measured (e.g. ``no_card``: measured in pixels, unscaled).
-BLOCKING_PROBLEMS = frozenset({"blurry", "too_dark", "overexposed", "not_skin", "low_resolution"})
+BLOCKING_PROBLEMS = frozenset({"blurry", "too_dark", "overexposed", "not_skin", "low_resolution", "uneven_skin"})
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,23 @@ def test_clear_skin_has_no_red_area():
     assert m.redness.area_mm2 == 0.0 and m.redness.regions == ()
 
 
+def test_a_red_area_filling_most_of_the_skin_is_refused_with_advice_not_measured_as_nothing():
+    # More red than normal skin: the skin surface bends towards the red area, and without the
+    # guard this 5000 mm² patch measured 0 mm² ("no redness"), the worst answer there is.
+    rgb, _ = _scene(10, disk_radius_mm=40, disk_centre_mm=(-12, 8), red_rgb=(205, 135, 125))
+    m = analyze_loaded(_loaded(rgb)).measurement
+    assert not m.quality.usable and "uneven_skin" in m.quality.problems
+    assert m.redness.area_mm2 is None and m.redness.method == "not_measured"
+    assert "contact your provider" in m.quality.advice[m.quality.problems.index("uneven_skin")]
+
+
+def test_a_large_red_area_with_normal_skin_around_it_is_measured():
+    rgb, true_mm2 = _scene(10, disk_radius_mm=30, disk_centre_mm=(-12, 8), red_rgb=(205, 135, 125))
+    m = analyze_loaded(_loaded(rgb)).measurement
+    assert m.quality.usable and m.quality.problems == ()
+    assert_allclose(m.redness.area_mm2, true_mm2, rtol=0.03)
+
+
 def test_pixel_figures_are_reported_in_the_original_photo_frame():
     rgb, _ = _scene(0)
     full = analyze_loaded(_loaded(rgb)).measurement

@@ -240,6 +240,11 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     # lab's planes, hb and od_red are this function's temporaries: the maps are computed in them
     maps = redness_mod.excess_maps(lab, hb, od_red, valid, px_per_mm=ppm, overwrite_input=True)
     del lab, hb, od_red
+    if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
+        # a large red or dark area bends the skin surface: no normal skin to measure it against
+        quality = Quality.from_problems(quality.problems + ("uneven_skin",), sharpness=quality.sharpness)
+        measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
+        return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale, valid)
     raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,

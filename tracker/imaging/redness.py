@@ -117,6 +117,17 @@ SIGMA_HB_FLOOR_AT_SCALE = 0.0035
 #: test_redness.py stand just past ACCEPT_Z3, and a floor of 0.2 lost one of them. The index
 #: floors alone removed the false regions of even skin on benchmarks/independent.py.
 COLOUR_FLOOR_AT_SCALE = 0.1
+#: Largest change of the skin's own haemoglobin index across the frame (the range of its
+#: fitted surface, 1st to 99th percentile) for which the skin surface is trusted as "the
+#: patient's own skin". The index is a ratio of absorptions, so shading and exposure hardly
+#: move it: on 250 generated photos (benchmarks/accuracy.py and benchmarks/independent.py,
+#: every tone, cast and light gradient) the range stayed under 0.10. A red or dark area
+#: filling a large part of the frame bends the surface towards itself, and the area is then
+#: measured far too small or missed (40-80 mm wide patches on benchmarks/independent.py's
+#: renderer: ranges 0.19-0.63, areas -30 % to -100 %). Beyond this limit the photo is not
+#: measured: the patient is asked to step back so that normal skin surrounds the area.
+#: 0.15 is about 2.5 just-noticeable differences in Δa* (35 per unit of the index).
+MAX_BASELINE_RANGE_HB = 0.15
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
 #: Smallest region without a scale, working pixels.
@@ -136,6 +147,9 @@ class ExcessMaps:
     sigma_l: float
     sigma_hb: float
     baseline_lab: np.ndarray  # (3,) median skin colour (L*, a*, b*)
+    #: Range (1st to 99th percentile over the skin) of the haemoglobin index's fitted skin
+    #: surface: how much the skin's own redness seems to change across the frame.
+    baseline_range_hb: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -191,10 +205,13 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
         deltas = [cv2.gemm(rows, k, -1.0, ch, 1.0, dst=ch if mine else None)
                   for ch, k, mine in zip(channels, cols, own)]
         base_med = np.array([median(f) for f in fitted[:3]])
+        lo, hi = np.percentile(fitted[3], (1, 99))
+        baseline_range = float(hi - lo)
     else:
         flat = flat_baselines(channels, skin)
         deltas = [ch - base for ch, base in zip(channels, flat)]
         base_med = np.array([float(b[0, 0]) for b in flat[:3]])
+        baseline_range = 0.0
     step = grid_step(skin.shape, STATS_POINTS)
     grid = np.ascontiguousarray(skin[::step, ::step])
     if not grid.any():
@@ -213,7 +230,8 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
         sigmas[c] = mad_sigma(deltas[c][::step, ::step][grid])[1]
     return ExcessMaps(delta_l=deltas[0], delta_a=deltas[1], delta_b=deltas[2], delta_hb=deltas[3],
                       delta_od_red=deltas[4], sigma_a=max(sigmas[1], 0.05), sigma_l=max(sigmas[0], 0.05),
-                      sigma_hb=max(sigmas[3], 1e-4), baseline_lab=np.asarray(base_med, np.float64))
+                      sigma_hb=max(sigmas[3], 1e-4), baseline_lab=np.asarray(base_med, np.float64),
+                      baseline_range_hb=baseline_range)
 
 
 def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | None,
