@@ -231,9 +231,13 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
         marker_mm=marker_mm if cal is not None else None,
     )
     empty = np.zeros(valid.shape, bool)
-    if not quality.usable:
+
+    def not_measured(quality: Quality) -> PhotoAnalysis:
         measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
         return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale, valid)
+
+    if not quality.usable:
+        return not_measured(quality)
 
     od_red = optical_density(planes[0])
     hb = haemoglobin_index(rgb, channels=planes, od_red=od_red)
@@ -242,9 +246,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     del lab, hb, od_red
     if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
         # a large red or dark area bends the skin surface: no normal skin to measure it against
-        quality = Quality.from_problems(quality.problems + ("uneven_skin",), sharpness=quality.sharpness)
-        measurement = _measurement(photo, quality, scale_info, Redness(None, 0, 0.0, 0.0, method="not_measured"), ())
-        return PhotoAnalysis(measurement, rgb, empty, (), h, card_poly, photo.scale, valid)
+        return not_measured(Quality.from_problems(quality.problems + ("uneven_skin",), sharpness=quality.sharpness))
     raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,
