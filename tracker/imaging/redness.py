@@ -49,7 +49,7 @@ from tracker.imaging.color import JND_LAB
 from tracker.imaging.kinds import classify_region
 from tracker.imaging.masks import Box, grow, grow_boxed, padded_box, ring_around
 from tracker.imaging.scale import SkinAtScale
-from tracker.imaging.stats import median
+from tracker.imaging.stats import median, percentile
 
 #: Seeds start where the haemoglobin index exceeds this many σ of the skin's own variation.
 SEED_SIGMA = 4.0
@@ -207,8 +207,7 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
         deltas = [cv2.gemm(rows, k, -1.0, ch, 1.0, dst=ch if mine else None)
                   for ch, k, mine in zip(channels, cols, own)]
         base_med = np.array([median(f) for f in fitted[:3]])
-        lo, hi = np.percentile(fitted[3], (1, 99))
-        baseline_range = float(hi - lo)
+        baseline_range = percentile(fitted[3], 99) - percentile(fitted[3], 1)
     else:
         flat = flat_baselines(channels, skin)
         deltas = [ch - base for ch, base in zip(channels, flat)]
