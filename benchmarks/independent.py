@@ -21,8 +21,14 @@ Dice, detection per Monk tone, and the largest false red area on clear skin.
 ``--large`` renders lesions 30-80 mm across instead (spreading redness filling much of the
 frame) and counts how many are measured, refused with advice (``uneven_skin``) or missed.
 
+``--multi`` renders several injection points in one photo instead (3 to 6, 12-16 mm apart in
+a grid, as on a forehead or around the eyes), each a small lesion 4-8 mm across of the photo's
+profile with its own strength; the ground truth is the union of their half-maximum regions
+(apart enough that their summed skirts stay under half of either's peak).
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
+      .venv/bin/python benchmarks/independent.py --multi --n 60 --jobs 2
 """
 
 from __future__ import annotations
@@ -91,11 +97,30 @@ def _lesion_profile(rng, xx, yy, shape: str, radius: float, centre) -> np.ndarra
     return np.clip(0.5 - (rho - 1) * radius / 0.6, 0, 1)  # hard edge: a 0.6 mm linear ramp
 
 
-def render(seed: int, *, lesion: bool = True, large: bool = False) -> dict:
+def _injection_points(rng, xx, yy, shape: str, centre) -> tuple[np.ndarray, np.ndarray, int]:
+    """Several small lesions in a grid (3 to 6 points, 12-16 mm apart): their summed profile
+    (each scaled by its own strength, 0.6-1 of the photo's amplitude), the union of their
+    half-maximum regions, and their count."""
+    cols, rows = (3, 1) if rng.random() < 0.3 else (int(rng.integers(2, 4)), 2)
+    spacing = rng.uniform(12, 16)
+    total, truth = np.zeros(xx.shape, np.float32), np.zeros(xx.shape, bool)
+    for i in range(cols):
+        for j in range(rows):
+            # the grid runs diagonally, so that it stays clear of the card in either corner
+            u, v = (i - (cols - 1) / 2) * spacing / np.sqrt(2), (j - (rows - 1) / 2) * spacing / np.sqrt(2)
+            at = (centre[0] * 0.3 + u - v + rng.uniform(-1.5, 1.5), centre[1] * 0.3 + u + v + rng.uniform(-1.5, 1.5))
+            f = _lesion_profile(rng, xx, yy, shape, float(rng.uniform(2, 4)), at).astype(np.float32)
+            truth |= f >= 0.5 * f.max()
+            total += float(rng.uniform(0.6, 1.0)) * f
+    return total, truth, cols * rows
+
+
+def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
-    frame 110-180 mm wide: spreading redness that fills much of the photo.
+    frame 110-180 mm wide: spreading redness that fills much of the photo. ``multi``: several
+    injection points (see :func:`_injection_points`) instead of one lesion.
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
@@ -109,7 +134,13 @@ def render(seed: int, *, lesion: bool = True, large: bool = False) -> dict:
     radius = float(rng.uniform(15, 40) if large else rng.uniform(2.5, 12))
     centre = rng.uniform(-8, 8, 2)
     amplitude = float(rng.uniform(0.12, 0.5))
-    if lesion:
+    points = 1
+    if lesion and multi:
+        # their own generator: the photo's other draws stay those of the single-lesion run
+        f, truth, points = _injection_points(np.random.default_rng([seed, 1]), xx, yy, shape, centre)
+        od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
+        plane = plane * 10 ** (-f[..., None] * od[None, None, :])
+    elif lesion:
         f = _lesion_profile(rng, xx, yy, shape, radius, centre).astype(np.float32)
         truth = f >= 0.5 * f.max()
         od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
@@ -145,14 +176,14 @@ def render(seed: int, *, lesion: bool = True, large: bool = False) -> dict:
                         [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
     mask = cv2.warpPerspective(truth.astype(np.uint8) * 255, hmat @ to_mm, (w, h), flags=cv2.INTER_LINEAR) > 127
     return dict(jpeg=jpeg, area=float(truth.sum() / PLANE_PX_PER_MM**2), mask=mask, tone=tone + 1, kind=kind,
-                shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt)
+                shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)
 
 
-def measure(job: tuple[int, bool, bool]) -> dict:
+def measure(job: tuple[int, bool, bool, bool]) -> dict:
     from tracker.imaging.pipeline import analyze_source
 
-    seed, lesion, large = job
-    photo = render(seed, lesion=lesion, large=large)
+    seed, lesion, large, multi = job
+    photo = render(seed, lesion=lesion, large=large, multi=multi)
     analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
     m = analysis.measurement
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
@@ -169,10 +200,12 @@ def main() -> None:
     parser.add_argument("--cases", action="store_true", help="print one line per photo")
     parser.add_argument("--large", action="store_true",
                         help="lesions 30-80 mm across that fill much of the frame: measured, refused or missed?")
+    parser.add_argument("--multi", action="store_true", help="3-6 injection points in each photo")
     args = parser.parse_args()
     if args.large:
         return _large(args)
-    jobs = [(s, True, False) for s in range(args.n)] + [(100_000 + s, False, False) for s in range(args.n // 3)]
+    jobs = [(s, True, False, args.multi) for s in range(args.n)]
+    jobs += [(100_000 + s, False, False, False) for s in range(0 if args.multi else args.n // 3)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     lesions = [r for r in rows if r["shape"] != "clear"]
@@ -188,7 +221,7 @@ def main() -> None:
     if args.cases:
         for r in rows:
             print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}", r["cast"],
-                  f"tilt {r['tilt']:.0f}", f"true {r['area']:.0f}", "measured", r["measured"], f"dice {r['dice']:.2f}",
+                  f"tilt {r['tilt']:.0f}", f"points {r['points']}", f"true {r['area']:.0f}", "measured", r["measured"], f"dice {r['dice']:.2f}",
                   r["kinds"], "usable" if r["usable"] else "NOT usable")
     print(f"{len(lesions)} photos with a lesion, {len(clear)} clear; {len(sized)} sized (card found, >= 10 mm²)")
     print(f"median |area error| {np.median(np.abs(err)):.1f} %   90th percentile {np.percentile(np.abs(err), 90):.1f} %"
@@ -203,7 +236,7 @@ def main() -> None:
 def _large(args) -> None:
     """What becomes of a red or dark area too large for the skin around it to be a baseline."""
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(measure, [(s, True, True) for s in range(args.n)], chunksize=2))
+        rows = list(pool.map(measure, [(s, True, True, False) for s in range(args.n)], chunksize=2))
     outcome = defaultdict(list)
     for r in rows:
         ratio = (r["measured"] or 0) / r["area"]

@@ -31,13 +31,18 @@ def test_the_border_is_the_half_maximum_contour_of_a_textured_plateau():
     assert_allclose(regions[0].mask.sum(), np.pi * radius**2, rtol=0.04)
 
 
-def test_on_a_peaked_gaussian_spot_the_border_lies_at_or_just_outside_half_maximum():
+@pytest.mark.parametrize("amplitude, noise", [(0.3, 0.0), (0.1, 0.0), (0.3, 0.01), (0.1, 0.01)])
+def test_on_a_peaked_gaussian_spot_on_even_skin_the_border_lies_at_half_maximum(amplitude, noise):
+    # The peak is the smoothed maximum less what the skin's variation lifts a maximum by:
+    # the 90th percentile of the seed alone read a Gaussian's peak low, and its area ~20 % large.
     yy, xx = np.mgrid[:400, :400]
     sigma = 30.0
-    hb = (0.3 * np.exp(-((xx - 200) ** 2 + (yy - 200) ** 2) / (2 * sigma**2))).astype(np.float32)
+    spot = amplitude * np.exp(-((xx - 200) ** 2 + (yy - 200) ** 2) / (2 * sigma**2))
+    hb = (spot + np.random.default_rng(0).normal(0, noise, spot.shape)).astype(np.float32)
     regions = segment_regions(_maps(hb), np.ones(hb.shape, bool), px_per_mm=10.0)
     expected = np.pi * sigma**2 * 2 * np.log(2)  # {exp(-r²/2σ²) >= 1/2}
-    assert len(regions) == 1 and expected * 0.95 <= regions[0].mask.sum() <= expected * 1.22
+    assert len(regions) == 1
+    assert expected * 0.97 <= regions[0].mask.sum() <= expected * 1.06
 
 
 def test_noise_alone_makes_no_region():
