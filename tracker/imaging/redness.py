@@ -442,21 +442,25 @@ def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.n
         return region, peak, box
     y0, y1, x0, x1 = padded_box(region, int(3 * sigma + radius) + 2, box)
     weight = valid[y0:y1, x0:x1].astype(np.float32)
-    # normalised convolution: card, background and hair neither pull the border nor leak in
-    smooth = cv2.GaussianBlur(hb[y0:y1, x0:x1] * weight, (0, 0), sigma)
-    smooth /= np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)
+    # card, background and hair neither pull the border nor leak in
+    smooth = _normalised_blur(hb[y0:y1, x0:x1], weight, sigma)
     seed_box = seed[y0:y1, x0:x1]
-    top_map = smooth
-    if taken[y0:y1, x0:x1].any():
-        top_weight = weight * ~taken[y0:y1, x0:x1]
-        top_map = cv2.GaussianBlur(hb[y0:y1, x0:x1] * top_weight, (0, 0), sigma)
-        top_map /= np.maximum(cv2.GaussianBlur(top_weight, (0, 0), sigma), 1e-3)
+    others = taken[y0:y1, x0:x1]
+    top_map = _normalised_blur(hb[y0:y1, x0:x1], weight * ~others, sigma) if others.any() else smooth
     # a disk of radius 2 sigma averages like a Gaussian of sigma (SkinAtScale)
     peak = max(_peak(smooth[seed_box]), float(top_map[seed_box].max()) - PEAK_LIFT_SIGMA * at_scale.sigma(2.0 * sigma))
     threshold = max(level + (peak - level) / 2.0, noise_floor)
     out = np.zeros(hb.shape, bool)
     out[y0:y1, x0:x1], (by0, by1, bx0, bx1) = grow_boxed(seed_box, (smooth >= threshold) & (weight > 0))
     return out, peak, (y0 + by0, y0 + by1, x0 + bx0, x0 + bx1)
+
+
+def _normalised_blur(values: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian average of ``values`` over the pixels of non-zero ``weight`` only (normalised
+    convolution): what is outside them neither pulls the average nor leaks into it."""
+    out = cv2.GaussianBlur(values * weight, (0, 0), sigma)
+    out /= np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)
+    return out
 
 
 def _surrounding_level(hb: np.ndarray, region: np.ndarray, skin: np.ndarray,
