@@ -108,7 +108,8 @@ def _injection_points(rng, xx, yy, shape: str, centre) -> tuple[np.ndarray, np.n
         for j in range(rows):
             # the grid runs diagonally, so that it stays clear of the card in either corner
             u, v = (i - (cols - 1) / 2) * spacing / np.sqrt(2), (j - (rows - 1) / 2) * spacing / np.sqrt(2)
-            at = (centre[0] * 0.3 + u - v + rng.uniform(-1.5, 1.5), centre[1] * 0.3 + u + v + rng.uniform(-1.5, 1.5))
+            at = (centre[0] * 0.3 + u - v + rng.uniform(-1.5, 1.5),
+                  centre[1] * 0.3 + u + v + rng.uniform(-1.5, 1.5))
             f = _lesion_profile(rng, xx, yy, shape, float(rng.uniform(2, 4)), at).astype(np.float32)
             truth |= f >= 0.5 * f.max()
             total += float(rng.uniform(0.6, 1.0)) * f

@@ -302,7 +302,8 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
             ring = _surrounding_level(hb, region, valid & ~claimed, px_per_mm, box)
             if ring is not None and ring < peak / 2.0:
                 level = ring
-        region, peak, box = _resegment(hb, valid, seed, region, level, peak, noise_floor, at_scale, taken, box)
+        region, peak, box = _resegment(hb, valid, seed, region, level, peak, noise_floor, at_scale, taken,
+                                       box)
         if not region.any():
             continue
         if not strong and not _significant(maps, region, level, valid & ~claimed, px_per_mm, at_scale, box):
@@ -422,8 +423,8 @@ def _colour_over_ring(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px
 
 
 def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.ndarray, level: float,
-               peak: float, noise_floor: float, at_scale: SkinAtScale, taken: np.ndarray, box: Box | None = None
-               ) -> tuple[np.ndarray, float, Box | None]:
+               peak: float, noise_floor: float, at_scale: SkinAtScale, taken: np.ndarray,
+               box: Box | None = None) -> tuple[np.ndarray, float, Box | None]:
     """Final half-maximum region of a seed, above the surrounding ``level``.
 
     Small regions are cut on the map as it is; larger ones on the map smoothed (within the
@@ -431,8 +432,8 @@ def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.n
     re-read from the smoothed values: their PEAK_PERCENTILE-th percentile over the seed, or
     their maximum less PEAK_LIFT_SIGMA times the skin's variation at that scale (``at_scale``)
     when that is higher; the maximum without the regions already ``taken`` (a mole or a
-    needle mark next to the seed would lift it). Returns the region, its peak and a box holding it (``box`` holds
-    ``region``, as :func:`~tracker.imaging.masks.grow_boxed` gives).
+    needle mark next to the seed would lift it). Returns the region, its peak and a box
+    holding it (``box`` holds ``region``, as :func:`~tracker.imaging.masks.grow_boxed` gives).
     """
     radius = np.sqrt(np.count_nonzero(region) / np.pi)
     sigma = REGION_SMOOTH * radius
@@ -448,7 +449,8 @@ def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.n
     others = taken[y0:y1, x0:x1]
     top_map = _normalised_blur(hb[y0:y1, x0:x1], weight * ~others, sigma) if others.any() else smooth
     # a disk of radius 2 sigma averages like a Gaussian of sigma (SkinAtScale)
-    peak = max(_peak(smooth[seed_box]), float(top_map[seed_box].max()) - PEAK_LIFT_SIGMA * at_scale.sigma(2.0 * sigma))
+    lifted = float(top_map[seed_box].max()) - PEAK_LIFT_SIGMA * at_scale.sigma(2.0 * sigma)
+    peak = max(_peak(smooth[seed_box]), lifted)
     threshold = max(level + (peak - level) / 2.0, noise_floor)
     out = np.zeros(hb.shape, bool)
     out[y0:y1, x0:x1], (by0, by1, bx0, bx1) = grow_boxed(seed_box, (smooth >= threshold) & (weight > 0))
