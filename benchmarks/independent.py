@@ -137,17 +137,18 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     amplitude = float(rng.uniform(0.12, 0.5))
     points = 1
     if lesion and multi:
-        # their own generator: the photo's other draws stay those of the single-lesion run
+        # the points draw from a generator of their own (the photo's later draws, light and
+        # camera, are not those of the single-lesion photo of the same seed: that one's
+        # profile drew from the main generator)
         f, truth, points = _injection_points(np.random.default_rng([seed, 1]), xx, yy, shape, centre)
-        od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
-        plane = plane * 10 ** (-f[..., None] * od[None, None, :])
     elif lesion:
         f = _lesion_profile(rng, xx, yy, shape, radius, centre).astype(np.float32)
         truth = f >= 0.5 * f.max()
-        od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
-        plane = plane * 10 ** (-f[..., None] * od[None, None, :])
     else:
         truth = np.zeros((n, n), bool)
+    if lesion:
+        od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
+        plane = plane * 10 ** (-f[..., None] * od[None, None, :])
     # the card: 26 mm of paper, a 20 mm marker
     card_c = (-28.0, 22.0) if rng.random() < 0.5 else (26.0, -24.0)
     paper = _to_linear([240, 240, 236])
