@@ -26,8 +26,13 @@ a grid, as on a forehead or around the eyes), each a small lesion 4-8 mm across 
 profile with its own strength; the ground truth is the union of their half-maximum regions
 (apart enough that their summed skirts stay under half of either's peak).
 
+``--coarse`` renders the darkest half of the scale (Monk 6-10) at JPEG quality 70, as a
+messaging app sends a photo: ``--n`` photos with one lesion and ``--n`` of clear skin, for what
+the JPEG's own steps of colour fake or hide (tracker.imaging.redness.QUANTUM_SIGMA).
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
+      .venv/bin/python benchmarks/independent.py --coarse --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --multi --n 60 --jobs 2
 """
 
@@ -116,17 +121,20 @@ def _injection_points(rng, xx, yy, shape: str, centre) -> tuple[np.ndarray, np.n
     return total, truth, cols * rows
 
 
-def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False) -> dict:
+def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
+           coarse: bool = False) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
     frame 110-180 mm wide: spreading redness that fills much of the photo. ``multi``: several
-    injection points (see :func:`_injection_points`) instead of one lesion.
+    injection points (see :func:`_injection_points`) instead of one lesion. ``coarse``: Monk 6-10
+    only, JPEG quality 70.
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
     yy, xx = (np.mgrid[0:n, 0:n].astype(np.float32) + 0.5) / PLANE_PX_PER_MM - EXTENT_MM
-    tone = int(rng.integers(0, len(MONK)))
+    palette = MONK[5:] if coarse else MONK
+    tone = int(rng.integers(0, len(palette))) + len(MONK) - len(palette)
     base = _to_linear([int(MONK[tone][i:i + 2], 16) for i in (0, 2, 4)])
     texture = 1 + 0.04 * _noise(rng, n, 6 * PLANE_PX_PER_MM) + 0.02 * _noise(rng, n, 0.3 * PLANE_PX_PER_MM)
     plane = base[None, None, :] * texture[..., None]
@@ -174,6 +182,8 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(0.02, 0.02, 0.02))
     srgb = _to_srgb(img) + rng.normal(0, rng.uniform(1, 4), img.shape)
     quality = int(rng.integers(70, 96))
+    if coarse:
+        quality = 70
     jpeg = cv2.imencode(".jpg", cv2.cvtColor(np.clip(srgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
     mask = cv2.warpPerspective(truth.astype(np.uint8) * 255, hmat @ to_mm, (w, h), flags=cv2.INTER_LINEAR) > 127
@@ -181,11 +191,11 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)
 
 
-def measure(job: tuple[int, bool, bool, bool]) -> dict:
+def measure(job: tuple[int, bool, bool, bool, bool]) -> dict:
     from tracker.imaging.pipeline import analyze_source
 
-    seed, lesion, large, multi = job
-    photo = render(seed, lesion=lesion, large=large, multi=multi)
+    seed, lesion, large, multi, coarse = job
+    photo = render(seed, lesion=lesion, large=large, multi=multi, coarse=coarse)
     analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
     m = analysis.measurement
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
@@ -203,11 +213,16 @@ def main() -> None:
     parser.add_argument("--large", action="store_true",
                         help="lesions 30-80 mm across that fill much of the frame: measured, refused or missed?")
     parser.add_argument("--multi", action="store_true", help="3-6 injection points in each photo")
+    parser.add_argument("--coarse", action="store_true",
+                        help="Monk 6-10 at JPEG quality 70: --n photos with a lesion and --n clear")
     args = parser.parse_args()
     if args.large:
         return _large(args)
-    jobs = [(s, True, False, args.multi) for s in range(args.n)]
-    jobs += [(100_000 + s, False, False, False) for s in range(0 if args.multi else args.n // 3)]
+    jobs = [(s, True, False, args.multi, args.coarse) for s in range(args.n)]
+    if args.coarse:  # the clear photos of the same seeds: the same skin, light and camera
+        jobs += [(s, False, False, False, True) for s in range(args.n)]
+    else:
+        jobs += [(100_000 + s, False, False, False, False) for s in range(0 if args.multi else args.n // 3)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     lesions = [r for r in rows if r["shape"] != "clear"]
@@ -238,7 +253,7 @@ def main() -> None:
 def _large(args) -> None:
     """What becomes of a red or dark area too large for the skin around it to be a baseline."""
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(measure, [(s, True, True, False) for s in range(args.n)], chunksize=2))
+        rows = list(pool.map(measure, [(s, True, True, False, False) for s in range(args.n)], chunksize=2))
     outcome = defaultdict(list)
     for r in rows:
         ratio = (r["measured"] or 0) / r["area"]

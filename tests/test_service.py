@@ -158,6 +158,20 @@ def test_the_stored_photo_is_upright_and_keeps_no_exif_gps_or_camera_details(sto
     assert (result.photo.width, result.photo.height) == (96, 128)
 
 
+def test_the_stored_copy_records_how_coarsely_the_upload_was_compressed(store, world, monkeypatch):
+    # The copy is re-encoded at quality 92, but its pixels keep the upload's coarser JPEG steps;
+    # the analysis of the copy, and every reanalysis, must know them (tracker.imaging.load).
+    from tracker.imaging.load import load_photo
+
+    monkeypatch.setattr(photos, "_load_photo", lambda source, *, name, max_side: load_photo(
+        source, name=name, max_side=max_side))
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(photo_bytes(1))).save(buf, "JPEG", quality=60)
+    result = service.ingest_photo(store, world.ada, site_id=world.site.id, source=buf.getvalue(), now=NOW)
+    stored = service.read_photo(store, world.ada, result.photo.id)
+    assert load_photo(stored).jpeg_steps == load_photo(buf.getvalue()).jpeg_steps > (0.5, 0.5)
+
+
 def test_without_a_capture_time_in_the_file_the_upload_time_is_used_and_recorded(store, world):
     data = photo_bytes(1, taken_at=None)
     result = service.ingest_photo(store, world.ada, site_id=world.site.id, source=data, now=NOW)

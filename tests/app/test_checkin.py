@@ -96,6 +96,15 @@ def test_a_photo_without_the_card_says_to_put_the_card_in_view(clinic, photos):
     assert "reference card was not found" in texts(at)
 
 
+def test_a_strongly_compressed_photo_is_measured_and_says_the_original_would_show_more(clinic):
+    from benchmarks.independent import render  # Monk 8 skin, JPEG quality 70
+
+    at = sign_in("ada")
+    at = upload(at, "forwarded.jpg", render(4, lesion=False)["jpeg"])
+    assert at.title[0].value == "Your result"
+    assert "strong compression" in texts(at) and "original photo" in texts(at)
+
+
 @pytest.mark.parametrize("name,make,mime,expected", [
     ("scan.jpg", lambda p: b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" * 20, "image/jpeg", "PDF"),
     ("huge.png", lambda p: huge_png(), "image/png", "megapixels"),

@@ -65,3 +65,50 @@ def test_haemoglobin_index_and_optical_density_are_the_table_lookups():
     rgb = np.random.default_rng(2).integers(0, 256, (37, 53, 3), dtype=np.uint8)
     assert np.array_equal(haemoglobin_index(rgb), _LOG_LUT[rgb[..., 0]] - _LOG_LUT[rgb[..., 1]])
     assert np.array_equal(optical_density(rgb[..., 0]), -_LOG_LUT[rgb[..., 0]])
+
+
+def _jpeg_of_flat_ycc(y: float, cb: float, cr: float, quality: int) -> tuple[np.ndarray, tuple[float, float]]:
+    """A 32 x 32 block of one Y, Cb, Cr (fractional means by dithering) through Pillow's JPEG, 4:4:4."""
+    import io
+
+    from PIL import Image
+
+    dither = np.random.default_rng(0).random((32, 32, 3))
+    ycc = np.floor(np.array([y, cb, cr])[None, None, :] + dither).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(ycc, "YCbCr").save(buf, "JPEG", quality=quality, subsampling=0)
+    im = Image.open(buf)
+    steps = (im.quantization[0][0] / 8.0, im.quantization[1][0] / 8.0)
+    return np.asarray(im.convert("RGB")), steps
+
+
+def test_a_jpeg_step_decodes_to_one_to_two_steps_of_the_model():
+    # Dark skin (Monk 8, sRGB 69, 49, 42: Y 54, Cb 121, Cr 138.6) at quality 70, whose
+    # chroma DC quantiser 10 is a step of 1.25 levels: a block's Cr moved by 0.1 across the
+    # boundary of two steps decodes one step apart. The decoder rounds Cr and then R, G, B to
+    # whole levels, so the jump is larger than the step itself, but within two: what
+    # redness.QUANTUM_SIGMA is set against.
+    from tracker.imaging.color import jpeg_step_effect
+
+    jumps = []
+    for cr in np.arange(136.0, 142.0, 0.1):
+        low, steps = _jpeg_of_flat_ycc(54.0, 121.0, cr, 70)
+        high, _ = _jpeg_of_flat_ycc(54.0, 121.0, cr + 0.1, 70)
+        jump = abs(float(haemoglobin_index(high).mean() - haemoglobin_index(low).mean()))
+        if jump > 1e-6:
+            jumps.append(jump / jpeg_step_effect(low.reshape(-1, 3).mean(0), steps)[0])
+    assert steps[1] == 1.25
+    assert len(jumps) >= 4  # 6 levels of Cr cross several steps
+    assert 1.0 <= max(jumps) <= 2.0
+
+
+def test_a_chroma_step_moves_the_index_of_dark_skin_far_more_than_of_fair_skin():
+    from tracker.imaging.color import jpeg_step_effect
+
+    fair_index, fair_lab = jpeg_step_effect([230, 190, 170], (1.125, 1.25))
+    dark_index, dark_lab = jpeg_step_effect([69, 49, 42], (1.125, 1.25))
+    assert dark_index > 2.5 * fair_index  # the index is a log ratio: steps weigh more on dark skin
+    assert_allclose(np.abs(dark_lab[2, 1]), np.abs(fair_lab[2, 1]), rtol=0.35)  # a* much the same
+    assert abs(dark_lab[0, 0]) > 5 * abs(dark_lab[0, 1])  # a Y step is a change of lightness
+    zero_index, zero_lab = jpeg_step_effect([69, 49, 42], (0.0, 0.0))
+    assert zero_index == 0.0 and not zero_lab.any()

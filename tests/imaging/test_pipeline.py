@@ -115,3 +115,21 @@ def test_the_analysis_keeps_the_measurable_skin_without_the_card():
     assert analysis.valid.shape == analysis.mask.shape
     assert not (analysis.valid & (card > 0)).any()
     assert analysis.valid.mean() > 0.5  # the skin around the card is kept
+
+
+def test_the_plateaus_of_a_coarse_jpeg_on_dark_skin_are_not_redness(monkeypatch):
+    # Clear Monk 8 skin under cool light with a 2:1 light gradient, JPEG quality 70
+    # (benchmarks/independent.py): the gradient crosses a chroma step of the JPEG along a line,
+    # and the blocks beyond it stand 1.3-1.8 steps redder, all of them identically. That was a
+    # 2,400 mm² "erythema"; now the photo is measured clear, with the advice to send the
+    # original photo, since faint redness could hide in such steps.
+    from benchmarks.independent import render
+    from tracker.imaging import redness
+    from tracker.imaging.pipeline import analyze_source
+
+    data = render(4, lesion=False)["jpeg"]
+    m = analyze_source(data, name="clear.jpg").measurement
+    assert m.quality.usable and "compressed" in m.quality.problems
+    assert m.redness.area_mm2 == 0
+    monkeypatch.setattr(redness, "QUANTUM_SIGMA", 0.0)
+    assert analyze_source(data, name="clear.jpg").measurement.redness.area_mm2 > 1000

@@ -50,6 +50,10 @@ MIN_SIDE = 64
 #: Shortest accepted short side: a strip a few pixels high is not a photo (nothing to measure,
 #: and the analysis's downscaled passes would have no pixel at all).
 MIN_SHORT_SIDE = 32
+#: JPEG comment by which a copy this project stores (tracker.store.encode) records the steps
+#: (LoadedPhoto.jpeg_steps) of the photo it was decoded from, as ASCII ("...=1.125,1.25"): the
+#: copy's own quantisers are finer, but its pixels still hold the original's steps.
+JPEG_STEPS_COMMENT = b"tracker jpeg-steps="
 
 # Reduce non-JPEG images in horizontal bands of about this many pixels, so
 # mode conversion and reduction never hold a second full-resolution copy.
@@ -83,6 +87,12 @@ class LoadedPhoto:
         The name used in messages: the file name, or "the photo".
     exif_orientation : int
         The EXIF orientation (1-8) the file declared; 1 when none or invalid.
+    jpeg_steps : tuple of float
+        Steps of an 8 x 8 block's mean luma (Y) and chroma (Cb, Cr) in 8-bit levels, as the
+        JPEG stored them (its DC quantisers / 8), or as recorded in a copy this project stored
+        (:data:`JPEG_STEPS_COMMENT`); 0 when not known (not a JPEG). The smallest change of
+        colour the file can hold over an area: see
+        :func:`tracker.imaging.color.jpeg_step_effect`.
     """
 
     rgb: np.ndarray
@@ -92,6 +102,7 @@ class LoadedPhoto:
     format: str
     name: str
     exif_orientation: int = 1
+    jpeg_steps: tuple[float, float] = (0.0, 0.0)
 
 
 def load_photo(
@@ -327,6 +338,7 @@ def _load_from_stream(stream: BinaryIO, display: str, max_side: int, min_side: i
             raise decode_error(exc, head, display) from exc
         # pillow-heif applies the HEIF transforms on open and records the original value.
         heif_orientation = im.info.get("original_orientation")
+        jpeg_steps = _jpeg_steps(im)
         file_format = "JPEG" if im.format == "MPO" else str(im.format)
     if pending in exif.TRANSPOSE:
         working = working.transpose(exif.TRANSPOSE[pending])
@@ -345,7 +357,34 @@ def _load_from_stream(stream: BinaryIO, display: str, max_side: int, min_side: i
         format=file_format,
         name=display,
         exif_orientation=int(file_orientation),
+        jpeg_steps=jpeg_steps,
     )
+
+
+def jpeg_steps_comment(steps: tuple[float, float]) -> bytes:
+    """The JPEG comment that records ``steps`` in a stored copy (see :data:`JPEG_STEPS_COMMENT`)."""
+    return JPEG_STEPS_COMMENT + f"{steps[0]:.4g},{steps[1]:.4g}".encode("ascii")
+
+
+def _jpeg_steps(im: Image.Image) -> tuple[float, float]:
+    """The steps of a JPEG (see :attr:`LoadedPhoto.jpeg_steps`): the larger of its own and
+    those a stored copy records of the photo it was made from; else 0."""
+    luma, chroma = [0.0], [0.0]
+    tables = getattr(im, "quantization", None) or {}
+    if im.mode == "RGB" and len(tables) >= 2:  # YCbCr: table 0 is luma, the others chroma
+        luma.append(float(tables[0][0]) / 8.0)
+        chroma += [float(table[0]) / 8.0 for key, table in tables.items() if key != 0]
+    comment = im.info.get("comment")
+    if isinstance(comment, bytes) and comment.startswith(JPEG_STEPS_COMMENT):
+        try:
+            recorded = [float(v) for v in comment[len(JPEG_STEPS_COMMENT):].decode("ascii").split(",")]
+        except ValueError:
+            recorded = []  # not ours after all
+        if len(recorded) == 2:
+            luma.append(recorded[0])
+            chroma.append(recorded[1])
+    # a DC quantiser is 1-255: a step of at most 32 levels
+    return (max(v for v in luma if 0.0 <= v <= 32.0), max(v for v in chroma if 0.0 <= v <= 32.0))
 
 
 def _open_image(stream: BinaryIO, head: bytes, display: str) -> ImageFile.ImageFile:

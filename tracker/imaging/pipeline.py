@@ -28,7 +28,9 @@ from tracker.imaging.calibrate import (
     MAX_TILT_DEG, MIN_PX_PER_MM, Calibration, card_polygon_px, find_card, pixel_area_mm2, resized_calibration,
     to_plane_mm,
 )
-from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab_planes, white_balance_gains
+from tracker.imaging.color import (
+    haemoglobin_index, jpeg_step_effect, optical_density, rgb_to_lab_planes, white_balance_gains,
+)
 from tracker.imaging.load import LoadedPhoto, load_photo
 from tracker.imaging.quality import assess_quality
 from tracker.imaging.skin import glare_mask, hair_mask, skin_mask
@@ -247,7 +249,10 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
         # a large red or dark area bends the skin surface: no normal skin to measure it against
         return not_measured(Quality.from_problems(quality.problems + ("uneven_skin",), sharpness=quality.sharpness))
-    raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm)
+    quantum_hb = _jpeg_quantum(photo, valid)
+    if redness_mod.compression_limited(maps, quantum_hb):
+        quality = Quality.from_problems(quality.problems + ("compressed",), sharpness=quality.sharpness)
+    raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm, quantum_hb=quantum_hb)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,
                                      sigma_l=maps.sigma_l)
@@ -261,6 +266,16 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     measurement = _measurement(photo, quality, scale_info, redness, bumps)
     return PhotoAnalysis(measurement, rgb, mask, tuple((r.kind, r.mask) for r in raw_regions), h, card_poly,
                          photo.scale, valid)
+
+
+def _jpeg_quantum(photo: LoadedPhoto, valid: np.ndarray) -> float:
+    """One step of the photo's JPEG at its median skin colour, in the haemoglobin index."""
+    if not any(photo.jpeg_steps):
+        return 0.0
+    skin = photo.rgb[::4, ::4][valid[::4, ::4]]  # a sixteenth of the pixels: a median to a level
+    if len(skin) == 0:
+        return 0.0
+    return jpeg_step_effect(np.median(skin, axis=0), photo.jpeg_steps)[0]
 
 
 def _measurement(photo: LoadedPhoto, quality: Quality, scale: Scale, redness: Redness,

@@ -127,6 +127,20 @@ SIGMA_HB_FLOOR_AT_SCALE = 0.0035
 #: test_redness.py stand just past ACCEPT_Z3, and a floor of 0.2 lost one of them. The index
 #: floors alone removed the false regions of even skin on benchmarks/independent.py.
 COLOUR_FLOOR_AT_SCALE = 0.1
+#: Least spread of the index, in steps of the JPEG (tracker.imaging.color.jpeg_step_effect),
+#: for a region to be "strong" on its strongest pixels (ACCEPT_SIGMA) or significant over its
+#: area (ACCEPT_Z). A plateau of blocks one step up is as flat and as wide as a faint patch, and
+#: no average over an area shrinks it, so a step is a spread at every size. Plateaus stood
+#: 0.7-1.8 steps out of the fitted skin; at a third of a step, 6 σ is two steps.
+#: benchmarks/independent.py --coarse (Monk 6-10 at JPEG quality 70, 60 clear photos): false
+#: regions on 5 of 60 before, 4 now; and the 2,400 mm² "erythema" of --multi seed 4 is gone. Lesions on the same skin at quality 70: the
+#: same detection (0.917), two areas closer to the truth. What is left is "bruises" (up to
+#: 296 mm²): a Cb step is bluer, like a bruise, and the colour test (ACCEPT_Z3) still finds them.
+#: A floor there too (a third of each step's CIELAB vector added to the colour covariance)
+#: removed them all, but lost a visible 100 mm² bruise on Monk 7 (ΔL* -3.5) and one on Monk 10
+#: (detection 0.883): not worth it. Seeds keep the skin's own floor (SIGMA_HB_FLOOR) for the
+#: same reason. A phone's own JPEG (quality 90-95: a step of 0.25-0.4 levels) is unchanged.
+QUANTUM_SIGMA = 1.0 / 3.0
 #: Largest change of the skin's own haemoglobin index across the frame (the range of its
 #: fitted surface, 1st to 99th percentile) for which the skin surface is trusted as "the
 #: patient's own skin". The index is a ratio of absorptions, so shading and exposure hardly
@@ -246,7 +260,7 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
 
 
 def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | None,
-                    jnd: float = JND_LAB) -> list[RawRegion]:
+                    jnd: float = JND_LAB, quantum_hb: float = 0.0) -> list[RawRegion]:
     """Half-maximum regions of excess redness, each grown from a significant seed.
 
     Parameters
@@ -258,6 +272,9 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         Working pixels per millimetre, for the minimum seed size.
     jnd : float
         Just-noticeable difference in Δa*; seeds must exceed it.
+    quantum_hb : float
+        One step of the JPEG in the index (tracker.imaging.color.jpeg_step_effect): what
+        compression can fake (QUANTUM_SIGMA).
 
     Returns
     -------
@@ -274,6 +291,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     # test below.
     min_px = max(MIN_SEED_PX // 3, int(MIN_SEED_MM2 * px_per_mm**2)) if px_per_mm else MIN_SEED_PX
     sigma_hb = max(maps.sigma_hb, SIGMA_HB_FLOOR)
+    sigma_strong = max(sigma_hb, QUANTUM_SIGMA * quantum_hb)  # what the JPEG's steps can fake
     bright = (hb > SEED_SIGMA * sigma_hb) & valid
     seeds_by_peak = []
     for seed, box, red in _seeds(bright, da, max(SEED_SIGMA * maps.sigma_a, jnd), min_px):
@@ -293,7 +311,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     for peak, top, seed, seed_box in seeds_by_peak:
         if (claimed[seed_box] & seed[seed_box]).any():
             continue
-        strong = top >= ACCEPT_SIGMA * sigma_hb
+        strong = top >= ACCEPT_SIGMA * sigma_strong
         region, box = grow_boxed(seed, (hb >= max(peak / 2.0, noise_floor)) & valid, seed_box)
         if not region.any():
             continue
@@ -306,7 +324,8 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
                                        box)
         if not region.any():
             continue
-        if not strong and not _significant(maps, region, level, valid & ~claimed, px_per_mm, at_scale, box):
+        if not strong and not _significant(maps, region, level, valid & ~claimed, px_per_mm, at_scale, box,
+                                           sigma_floor=QUANTUM_SIGMA * quantum_hb):
             claimed |= seed  # mottling: not a region, and not a seed for anything else
             continue
         if (region & taken).any():
@@ -351,6 +370,12 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     return regions
 
 
+def compression_limited(maps: ExcessMaps, quantum_hb: float) -> bool:
+    """Whether the JPEG's steps, more than the skin's own variation, set the faintest redness
+    :func:`segment_regions` can find in this photo (the photo then says so: ``compressed``)."""
+    return QUANTUM_SIGMA * quantum_hb > max(maps.sigma_hb, SIGMA_HB_FLOOR)
+
+
 def _peak(values: np.ndarray) -> float:
     """Peak excess of a seed from its values: their PEAK_PERCENTILE-th percentile.
 
@@ -369,11 +394,13 @@ def _peak(values: np.ndarray) -> float:
 
 
 def _significant(maps: ExcessMaps, region: np.ndarray, level: float, skin: np.ndarray,
-                 px_per_mm: float | None, at_scale: SkinAtScale, box: Box | None = None) -> bool:
+                 px_per_mm: float | None, at_scale: SkinAtScale, box: Box | None = None, *,
+                 sigma_floor: float = 0.0) -> bool:
     """Whether a region whose strongest pixels stay within the skin's variation still stands
-    out of it at its own size: in the haemoglobin index (ACCEPT_Z) or in colour (ACCEPT_Z3)."""
+    out of it at its own size: in the haemoglobin index (ACCEPT_Z) or in colour (ACCEPT_Z3).
+    ``sigma_floor``: least spread of the index at any size (what the JPEG's steps can fake)."""
     radius = np.sqrt(np.count_nonzero(region) / np.pi)
-    if float(maps.delta_hb[region].mean() - level) / at_scale.sigma(radius) >= ACCEPT_Z:
+    if float(maps.delta_hb[region].mean() - level) / max(at_scale.sigma(radius), sigma_floor) >= ACCEPT_Z:
         return True
     # the colour test is for what the index is blind to: a region coloured like a bruise. A
     # redder-only blotch is the index's to judge: a pink blotch of healthy skin on a committed

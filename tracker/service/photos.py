@@ -56,6 +56,12 @@ def _load_photo(source: Any, *, name: str | None, max_side: int) -> Any:
     return load_photo(source, name=name, max_side=max_side)
 
 
+def _jpeg_steps_comment(steps: tuple[float, float]) -> bytes:
+    from tracker.imaging.load import jpeg_steps_comment
+
+    return jpeg_steps_comment(steps)
+
+
 def _analyze_loaded(photo: Any, *, marker_mm: float) -> Any:
     from tracker.imaging.pipeline import analyze_working  # the working scale of analyze_photo
 
@@ -88,7 +94,11 @@ def _prepare(data: bytes, *, name: str | None, marker_mm: float) -> _Prepared:
     """Decode, strip, measure. The analysis runs on the stored copy, so reanalysing a
     stored photo with the same algorithm version gives the same figures."""
     full = _load_photo(data, name=name, max_side=STORED_MAX_SIDE)
-    image = jpeg_bytes(np.ascontiguousarray(full.rgb))
+    # the copy records what the upload's compression did to its colours (its JPEG steps), for
+    # this analysis and every reanalysis of the copy
+    steps = getattr(full, "jpeg_steps", (0.0, 0.0))
+    image = jpeg_bytes(np.ascontiguousarray(full.rgb),
+                       comment=_jpeg_steps_comment(steps) if any(steps) else None)
     working = _load_photo(image, name=name, max_side=ANALYSIS_MAX_SIDE)
     analysis = _analyze_loaded(working, marker_mm=marker_mm)
     overlay = analysis.overlay() if hasattr(analysis, "overlay") else None

@@ -20,15 +20,21 @@ JPEG_QUALITY = 92
 JPEG_SUBSAMPLING = 0
 
 
-def jpeg_bytes(rgb: np.ndarray, *, quality: int = JPEG_QUALITY, max_side: int | None = None) -> bytes:
-    """``rgb`` ((H, W, 3) uint8) as a baseline JPEG without any metadata."""
+def jpeg_bytes(rgb: np.ndarray, *, quality: int = JPEG_QUALITY, max_side: int | None = None,
+               comment: bytes | None = None) -> bytes:
+    """``rgb`` ((H, W, 3) uint8) as a baseline JPEG without any metadata of the upload.
+
+    ``comment``: a JPEG comment of the project's own (the JPEG steps of the upload,
+    tracker.imaging.load.JPEG_STEPS_COMMENT), never anything read from the upload.
+    """
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 RGB array, got {rgb.shape} {rgb.dtype}")
     image = Image.fromarray(rgb)
     if max_side is not None and max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, subsampling=JPEG_SUBSAMPLING, optimize=True)
+    extra = {"comment": comment} if comment else {}
+    image.save(out, format="JPEG", quality=quality, subsampling=JPEG_SUBSAMPLING, optimize=True, **extra)
     return out.getvalue()
 
 

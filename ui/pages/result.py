@@ -39,6 +39,9 @@ elif measurement is not None and not measurement.measurement.scaled:
     advice = [a for p, a in zip(measurement.measurement.quality.problems, measurement.measurement.quality.advice)]
     st.warning(" ".join(advice) or "The reference card was not found, so sizes are not in millimetres.",
                icon=":material/straighten:")
+elif measurement is not None and measurement.measurement.quality.advice:
+    # measured, with a limit worth knowing (parts washed out, strong compression)
+    st.info(" ".join(measurement.measurement.quality.advice), icon=":material/info:")
 
 st.subheader("Why")
 previous = present.previous_entry(timeline, entry) if entry else None
