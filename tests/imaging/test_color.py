@@ -88,7 +88,7 @@ def test_a_jpeg_step_decodes_to_one_to_two_steps_of_the_model():
     # boundary of two steps decodes one step apart. The decoder rounds Cr and then R, G, B to
     # whole levels, so the jump is larger than the step itself, but within two: what
     # redness.QUANTUM_SIGMA is set against.
-    from tracker.imaging.color import jpeg_step_effect
+    from tracker.imaging.color import jpeg_step_index
 
     jumps = []
     for cr in np.arange(136.0, 142.0, 0.1):
@@ -96,19 +96,17 @@ def test_a_jpeg_step_decodes_to_one_to_two_steps_of_the_model():
         high, _ = _jpeg_of_flat_ycc(54.0, 121.0, cr + 0.1, 70)
         jump = abs(float(haemoglobin_index(high).mean() - haemoglobin_index(low).mean()))
         if jump > 1e-6:
-            jumps.append(jump / jpeg_step_effect(low.reshape(-1, 3).mean(0), steps)[0])
+            jumps.append(jump / jpeg_step_index(low.reshape(-1, 3).mean(0), steps))
     assert steps[1] == 1.25
     assert len(jumps) >= 4  # 6 levels of Cr cross several steps
     assert 1.0 <= max(jumps) <= 2.0
 
 
 def test_a_chroma_step_moves_the_index_of_dark_skin_far_more_than_of_fair_skin():
-    from tracker.imaging.color import jpeg_step_effect
+    from tracker.imaging.color import jpeg_step_index
 
-    fair_index, fair_lab = jpeg_step_effect([230, 190, 170], (1.125, 1.25))
-    dark_index, dark_lab = jpeg_step_effect([69, 49, 42], (1.125, 1.25))
-    assert dark_index > 2.5 * fair_index  # the index is a log ratio: steps weigh more on dark skin
-    assert_allclose(np.abs(dark_lab[2, 1]), np.abs(fair_lab[2, 1]), rtol=0.35)  # a* much the same
-    assert abs(dark_lab[0, 0]) > 5 * abs(dark_lab[0, 1])  # a Y step is a change of lightness
-    zero_index, zero_lab = jpeg_step_effect([69, 49, 42], (0.0, 0.0))
-    assert zero_index == 0.0 and not zero_lab.any()
+    fair = jpeg_step_index([230, 190, 170], (1.125, 1.25))
+    dark = jpeg_step_index([69, 49, 42], (1.125, 1.25))
+    assert dark > 2.5 * fair  # the index is a log ratio: a step of levels weighs more on dark skin
+    assert 0.07 < dark < 0.1  # quality 70 on Monk 8: the plateaus of benchmarks/independent.py --coarse
+    assert jpeg_step_index([69, 49, 42], (0.0, 0.0)) == 0.0

@@ -229,8 +229,9 @@ _NEG_LOG_LUT = -_LOG_LUT
 _YCC_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]])
 
 
-def jpeg_step_effect(rgb, steps: tuple[float, float]) -> tuple[float, np.ndarray]:
-    """What one step of a JPEG block's mean Y, Cb or Cr does to the maps, at one skin colour.
+def jpeg_step_index(rgb, steps: tuple[float, float]) -> float:
+    """How far one step of a JPEG block's mean Y, Cb or Cr moves the haemoglobin index, at one
+    skin colour.
 
     JPEG stores each 8 x 8 block's mean luma and chroma in steps of (DC quantiser) / 8
     levels. Where a photo is smooth (phones remove chroma noise, and JPEG the rest at low
@@ -240,23 +241,20 @@ def jpeg_step_effect(rgb, steps: tuple[float, float]) -> tuple[float, np.ndarray
     to two steps out (1.9 for a quality-70 chroma step on Monk 8 skin, tests/imaging/
     test_color.py). One chroma step moves a* by about 1.4 at quality 70 on any skin, but the
     index three times more on dark skin than on fair: 0.085 on Monk 8 (sRGB 69, 49, 42), where
-    such plateaus made a 2,240 mm² "erythema" and 300 mm² "bruises" on clear skin
-    (benchmarks/independent.py).
+    such plateaus made a 2,400 mm² "erythema" and 300 mm² "bruises" on clear skin
+    (benchmarks/independent.py --coarse).
 
     Parameters
     ----------
     rgb : (3,) array_like
-        The skin's sRGB colour (0-255, as decoded, before white balance).
+        The skin's sRGB colour (0-255, as decoded).
     steps : (float, float)
         Steps of a block's mean luma and chroma in 8-bit levels (:attr:`LoadedPhoto.jpeg_steps`).
 
     Returns
     -------
-    index : float
-        The largest change of the haemoglobin index for one step of Y, Cb or Cr.
-    lab : (3, 3) ndarray
-        The change of (L*, a*, b*) for one step of Y (row 0), Cb (row 1) and Cr (row 2),
-        without white balance.
+    float
+        The largest change of the index for one step of Y, Cb or Cr.
     """
     centre = np.asarray(rgb, np.float64)[None, :]
     moves = _YCC_TO_RGB * np.array([steps[0], steps[1], steps[1]], np.float64)[:, None]
@@ -264,6 +262,4 @@ def jpeg_step_effect(rgb, steps: tuple[float, float]) -> tuple[float, np.ndarray
     # the sRGB curve in closed form: the codes are fractional here, not the 256 of the table
     linear = np.where(codes <= 0.04045, codes / 12.92, ((codes + 0.055) / 1.055) ** 2.4)
     index = np.log(linear[:, 0]) - np.log(linear[:, 1])
-    lab = cv2.cvtColor(linear.astype(np.float32)[None], cv2.COLOR_LRGB2Lab)[0].astype(np.float64)
-    # central differences: a plateau stands one step up or down
-    return float(np.abs(index[:3] - index[3:]).max() / 2.0), (lab[:3] - lab[3:]) / 2.0
+    return float(np.abs(index[:3] - index[3:]).max() / 2.0)  # central: a plateau is a step up or down

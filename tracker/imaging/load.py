@@ -92,7 +92,7 @@ class LoadedPhoto:
         JPEG stored them (its DC quantisers / 8), or as recorded in a copy this project stored
         (:data:`JPEG_STEPS_COMMENT`); 0 when not known (not a JPEG). The smallest change of
         colour the file can hold over an area: see
-        :func:`tracker.imaging.color.jpeg_step_effect`.
+        :func:`tracker.imaging.color.jpeg_step_index`.
     """
 
     rgb: np.ndarray

@@ -127,7 +127,7 @@ SIGMA_HB_FLOOR_AT_SCALE = 0.0035
 #: test_redness.py stand just past ACCEPT_Z3, and a floor of 0.2 lost one of them. The index
 #: floors alone removed the false regions of even skin on benchmarks/independent.py.
 COLOUR_FLOOR_AT_SCALE = 0.1
-#: Least spread of the index, in steps of the JPEG (tracker.imaging.color.jpeg_step_effect),
+#: Least spread of the index, in steps of the JPEG (tracker.imaging.color.jpeg_step_index),
 #: for a region to be "strong" on its strongest pixels (ACCEPT_SIGMA) or significant over its
 #: area (ACCEPT_Z). A plateau of blocks one step up is as flat and as wide as a faint patch, and
 #: no average over an area shrinks it, so a step is a spread at every size. Plateaus stood
@@ -273,7 +273,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     jnd : float
         Just-noticeable difference in Δa*; seeds must exceed it.
     quantum_hb : float
-        One step of the JPEG in the index (tracker.imaging.color.jpeg_step_effect): what
+        One step of the JPEG in the index (tracker.imaging.color.jpeg_step_index): what
         compression can fake (QUANTUM_SIGMA).
 
     Returns
