@@ -1,8 +1,13 @@
+import io
+
 import numpy as np
 from numpy.testing import assert_allclose
+from PIL import Image
 from skimage.color import rgb2lab
 
-from tracker.imaging.color import haemoglobin_index, rgb_to_lab, srgb_to_linear, white_balance_gains
+from tracker.imaging.color import (
+    haemoglobin_index, jpeg_step_index, rgb_to_lab, srgb_to_linear, white_balance_gains,
+)
 
 
 def test_linearisation_follows_the_srgb_standard():
@@ -69,10 +74,6 @@ def test_haemoglobin_index_and_optical_density_are_the_table_lookups():
 
 def _jpeg_of_flat_ycc(y: float, cb: float, cr: float, quality: int) -> tuple[np.ndarray, tuple[float, float]]:
     """A 32 x 32 block of one Y, Cb, Cr (fractional means by dithering) through Pillow's JPEG, 4:4:4."""
-    import io
-
-    from PIL import Image
-
     dither = np.random.default_rng(0).random((32, 32, 3))
     ycc = np.floor(np.array([y, cb, cr])[None, None, :] + dither).astype(np.uint8)
     buf = io.BytesIO()
@@ -88,8 +89,6 @@ def test_a_jpeg_step_decodes_to_one_to_two_steps_of_the_model():
     # boundary of two steps decodes one step apart. The decoder rounds Cr and then R, G, B to
     # whole levels, so the jump is larger than the step itself, but within two: what
     # redness.QUANTUM_SIGMA is set against.
-    from tracker.imaging.color import jpeg_step_index
-
     jumps = []
     for cr in np.arange(136.0, 142.0, 0.1):
         low, steps = _jpeg_of_flat_ycc(54.0, 121.0, cr, 70)
@@ -103,8 +102,6 @@ def test_a_jpeg_step_decodes_to_one_to_two_steps_of_the_model():
 
 
 def test_a_chroma_step_moves_the_index_of_dark_skin_far_more_than_of_fair_skin():
-    from tracker.imaging.color import jpeg_step_index
-
     fair = jpeg_step_index([230, 190, 170], (1.125, 1.25))
     dark = jpeg_step_index([69, 49, 42], (1.125, 1.25))
     assert dark > 2.5 * fair  # the index is a log ratio: a step of levels weighs more on dark skin
