@@ -30,10 +30,16 @@ profile with its own strength; the ground truth is the union of their half-maxim
 messaging app sends a photo: ``--n`` photos with one lesion and ``--n`` of clear skin, for what
 the JPEG's own steps of colour fake or hide (tracker.imaging.redness.QUANTUM_SIGMA).
 
+``--background`` puts the edge of the limb in the frame, and beyond it what a photo of an arm or
+a face shows around it: a table, a wall, a sheet, a sleeve (:data:`BACKGROUNDS`, under the photo's
+own light). The skin darkens towards the edge as a cylinder of 35 mm radius turns away from the
+light. ``--n`` photos with a lesion and the same scenes clear, the backgrounds in turn.
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --coarse --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --multi --n 60 --jobs 2
+      .venv/bin/python benchmarks/independent.py --background --n 64 --jobs 2
 """
 
 from __future__ import annotations
@@ -58,6 +64,11 @@ ERYTHEMA_OD = np.array([0.10, 0.55, 0.45], np.float32)
 BRUISE_OD = np.array([0.20, 0.55, 0.35], np.float32)
 CASTS = {"warm": (1.0, 0.80, 0.58), "neutral": (1.0, 1.0, 1.0), "cool": (0.88, 0.97, 1.1),
          "fluorescent": (0.95, 1.0, 0.85)}
+#: Backgrounds beyond the limb's edge, sRGB under a neutral light: the usual surroundings of a
+#: photo of an arm or a face, several of them of a skin-like hue (wood, beige, pink, red).
+BACKGROUNDS = {"wood": (150, 100, 62), "beige wall": (222, 205, 182), "white sheet": (238, 238, 235),
+               "grey desk": (120, 120, 118), "navy sleeve": (38, 44, 78), "green towel": (70, 120, 80),
+               "red sleeve": (165, 38, 44), "pink towel": (226, 162, 168)}
 PLANE_PX_PER_MM = 10.0
 EXTENT_MM = 100.0
 
@@ -121,14 +132,37 @@ def _injection_points(rng, xx, yy, shape: str, centre) -> tuple[np.ndarray, np.n
     return total, truth, cols * rows
 
 
+def _limb_edge(rng, xx, yy, view_centre, keep: list[tuple[float, float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """The edge of the limb: a line across the frame clear of ``keep`` (x, y, radius in mm).
+
+    Returns the distance inside the limb (mm, negative beyond its edge) and the light its skin
+    still gets there: a cylinder of 35 mm radius whose silhouette is the edge (cos of the angle
+    its surface turns away, plus a quarter of ambient light).
+    """
+    choices = []
+    for angle in np.linspace(0, 2 * np.pi, 36, endpoint=False):
+        n = np.array([np.cos(angle), np.sin(angle)])
+        # how far from the view's centre the edge must lie to clear the card and the lesion by 12 mm
+        need = max(float(np.dot(np.subtract(c[:2], view_centre), n)) + c[2] + 12.0 for c in keep)
+        choices.append((max(need, 15.0), n))
+    fits = [c for c in choices if c[0] <= 38.0] or [min(choices, key=lambda c: c[0])]
+    offset, n = fits[int(rng.integers(len(fits)))]
+    inside = offset - ((xx - view_centre[0]) * n[0] + (yy - view_centre[1]) * n[1])
+    radius = 35.0
+    depth = np.clip(inside, 0, radius)
+    cos_turn = np.sqrt(np.clip(1 - ((radius - depth) / radius) ** 2, 0, 1))
+    return inside, 0.25 + 0.75 * cos_turn
+
+
 def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
-           coarse: bool = False) -> dict:
+           coarse: bool = False, background: str | None = None) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
     frame 110-180 mm wide: spreading redness that fills much of the photo. ``multi``: several
     injection points (see :func:`_injection_points`) instead of one lesion. ``coarse``: Monk 6-10
-    only, JPEG quality 70.
+    only, JPEG quality 70. ``background``: a key of :data:`BACKGROUNDS` beyond the limb's edge
+    (see :func:`_limb_edge`).
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
@@ -168,6 +202,14 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     mx, my = (int((c - 10 + EXTENT_MM) * PLANE_PX_PER_MM) for c in card_c)
     plane[my:my + marker.shape[0], mx:mx + marker.shape[1]] = np.where(marker[..., None] > 0, paper,
                                                                        _to_linear([20, 20, 20]))
+    if background is not None:
+        view_centre = ((centre[0] + card_c[0]) / 2, (centre[1] + card_c[1]) / 2)
+        # draws of their own, so that the lesion, light and camera stay those of the plain photo
+        inside, shade = _limb_edge(np.random.default_rng([seed, 2]), xx, yy, view_centre,
+                                   [(card_c[0], card_c[1], 18.4), (centre[0], centre[1], 1.5 * radius)])
+        behind = _to_linear(BACKGROUNDS[background])[None, None, :] * (
+            1 + 0.03 * _noise(np.random.default_rng([seed, 3]), n, 0.5 * PLANE_PX_PER_MM))[..., None]
+        plane = np.where((inside < 0)[..., None], behind, plane * shade[..., None])
     cast = str(rng.choice(list(CASTS)))
     gradient, direction = rng.uniform(0.0, 0.5), rng.uniform(0, 2 * np.pi)
     light = 1 - gradient * (0.5 + 0.5 * (xx * np.cos(direction) + yy * np.sin(direction)) / EXTENT_MM)
@@ -191,18 +233,20 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)
 
 
-def measure(job: tuple[int, bool, bool, bool, bool]) -> dict:
+def measure(job: tuple) -> dict:
     from tracker.imaging.pipeline import analyze_source
 
-    seed, lesion, large, multi, coarse = job
-    photo = render(seed, lesion=lesion, large=large, multi=multi, coarse=coarse)
+    seed, lesion, large, multi, coarse, *rest = job
+    background = rest[0] if rest else None
+    photo = render(seed, lesion=lesion, large=large, multi=multi, coarse=coarse, background=background)
     analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
     m = analysis.measurement
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
     total = int(found.sum() + truth.sum())
     return dict(seed=seed, **photo, measured=m.redness.area_mm2, scaled=m.scale.mm_per_px is not None,
                 usable=m.quality.usable, dice=2 * float((found & truth).sum()) / total if total else 1.0,
-                kinds=[r.kind for r in m.redness.regions], problems=list(m.quality.problems))
+                kinds=[r.kind for r in m.redness.regions], problems=list(m.quality.problems),
+                background=background)
 
 
 def main() -> None:
@@ -215,9 +259,13 @@ def main() -> None:
     parser.add_argument("--multi", action="store_true", help="3-6 injection points in each photo")
     parser.add_argument("--coarse", action="store_true",
                         help="Monk 6-10 at JPEG quality 70: --n photos with a lesion and --n clear")
+    parser.add_argument("--background", action="store_true",
+                        help="the limb's edge and a table, wall or sleeve beyond it: --n photos with a lesion and --n clear")
     args = parser.parse_args()
     if args.large:
         return _large(args)
+    if args.background:
+        return _background(args)
     jobs = [(s, True, False, args.multi, args.coarse) for s in range(args.n)]
     if args.coarse:  # the clear photos of the same seeds: the same skin, light and camera
         jobs += [(s, False, False, False, True) for s in range(args.n)]
@@ -248,6 +296,31 @@ def main() -> None:
     print(f"largest false red area on clear skin: {max([r['measured'] or 0 for r in clear] + [0]):.1f} mm²"
           f"  (photos with any: {sum(1 for r in clear if r['measured'])} of {len(clear)})")
     print(f"photos not usable: {sum(not r['usable'] for r in rows)} of {len(rows)}")
+
+
+def _background(args) -> None:
+    """What a table, a wall or a sleeve beside the limb does to the measurement, per background."""
+    names = list(BACKGROUNDS)
+    jobs = [(s, lesion, False, False, False, names[s % len(names)]) for s in range(args.n) for lesion in (True, False)]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(measure, jobs, chunksize=2))
+    print(f"{args.n} photos with a lesion and the same {args.n} scenes clear, the limb's edge in the frame")
+    print("background: lesions measured (median |area error|) / refused / missed; clear photos with false area (largest)")
+    for name in names + [None]:
+        group = [r for r in rows if name is None or r["background"] == name]
+        lesions, clear = [r for r in group if r["shape"] != "clear"], [r for r in group if r["shape"] == "clear"]
+        measured = [r for r in lesions if r["usable"] and r["dice"] > 0.3]
+        refused = [r for r in lesions if not r["usable"]]
+        err = [abs(100 * ((r["measured"] or 0) / r["area"] - 1)) for r in measured if r["scaled"] and r["area"] >= 10]
+        false = [r["measured"] for r in clear if r["measured"]]
+        print(f"  {name or 'all':12s} {len(measured)} of {len(lesions)} ({np.median(err) if err else float('nan'):.1f} %)"
+              f" / {len(refused)} / {len(lesions) - len(measured) - len(refused)};"
+              f" {len(false)} of {len(clear)} ({max(false, default=0):.0f} mm²)"
+              f"; clear refused {sum(not r['usable'] for r in clear)}")
+        if args.cases and name is not None:
+            for r in group:
+                print("   ", r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}",
+                      f"true {r['area']:.0f}", "measured", r["measured"], r["kinds"], r["problems"])
 
 
 def _large(args) -> None:

@@ -133,3 +133,26 @@ def test_the_plateaus_of_a_coarse_jpeg_on_dark_skin_are_not_redness(monkeypatch)
     assert m.redness.area_mm2 == 0
     monkeypatch.setattr(redness, "QUANTUM_SIGMA", 0.0)
     assert analyze_source(data, name="clear.jpg").measurement.redness.area_mm2 > 1000
+
+
+def test_a_sleeve_or_a_table_beside_the_arm_is_not_skin(monkeypatch):
+    # The edge of the arm in the frame and a surface of a skin-like hue beyond it
+    # (benchmarks/independent.py --background). A red sleeve beside clear Monk 5 skin was an
+    # 1,887 mm² "erythema", and a bruise beside a wooden table was refused (uneven_skin): the
+    # surface counted as skin, and the skin's fitted colour bent towards it.
+    from benchmarks.independent import render
+    from tracker.imaging import pipeline
+    from tracker.imaging.pipeline import analyze_source
+
+    sleeve = render(6, lesion=False, background="red sleeve")["jpeg"]
+    m = analyze_source(sleeve, name="sleeve.jpg").measurement
+    assert m.quality.usable and m.redness.area_mm2 == 0
+    table = render(24, background="wood")
+    m = analyze_source(table["jpeg"], name="table.jpg").measurement
+    assert m.quality.usable and [r.kind for r in m.redness.regions] == ["bruise"]
+    assert m.redness.area_mm2 == pytest.approx(table["area"], rel=0.1)
+    # the broad skin-colour rule alone, as before
+    broad = pipeline.skin_mask
+    monkeypatch.setattr(pipeline, "skin_mask", lambda lab, px_per_mm, rgb, reference: broad(lab, px_per_mm=px_per_mm))
+    assert not analyze_source(table["jpeg"], name="table.jpg").measurement.quality.usable
+    assert analyze_source(sleeve, name="sleeve.jpg").measurement.redness.area_mm2 > 1000

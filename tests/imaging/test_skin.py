@@ -98,3 +98,64 @@ def test_grey_and_paper_are_not_skin_beside_pale_skin():
     mask = skin.skin_mask(lab, px_per_mm=8.0)
     assert mask[:, :180].mean() > 0.95
     assert mask[:, 220:].mean() < 0.05
+
+
+def _arm_beside(beyond_hex, *, skin_hex="825c43", shape=(400, 600), edge=400, red=None, seed=0):
+    """sRGB frame: skin (Monk 7) left of column ``edge``, another surface right of it; ``red``
+    (x, y, radius px) adds erythema (excess optical density of blood) to the skin there."""
+    from tracker.imaging.color import srgb_to_linear
+
+    hgt, wid = shape
+    lin = np.empty(shape + (3,), np.float64)
+    lin[:, :edge] = srgb_to_linear(np.array([int(skin_hex[i:i + 2], 16) for i in (0, 2, 4)], np.uint8))
+    lin[:, edge:] = srgb_to_linear(np.array([int(beyond_hex[i:i + 2], 16) for i in (0, 2, 4)], np.uint8))
+    if red is not None:
+        yy, xx = np.mgrid[0:hgt, 0:wid]
+        disk = (np.hypot(xx - red[0], yy - red[1]) <= red[2]) & (xx < edge)
+        lin[disk] *= 10 ** -(0.5 * np.array([0.10, 0.55, 0.45]))
+    srgb = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055) * 255
+    srgb += np.random.default_rng(seed).normal(0, 1.0, srgb.shape)
+    return np.clip(srgb, 0, 255).astype(np.uint8)
+
+
+def _ring_around(x, y, inner=40, outer=120):
+    """A card's reference ring: outer and inner squares (pixels) centred at (x, y)."""
+    square = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float64)
+    return square * outer + (x, y), square * inner + (x, y)
+
+
+@pytest.mark.parametrize("beyond", ["96643e", "decdb6", "a5262c"])  # wood, beige wall, red sleeve
+def test_a_skin_hued_surface_beside_the_limb_is_not_skin(beyond):
+    # A table, a wall or a sleeve of a skin-like hue passes the broad colour rule: the surface
+    # fitted to "the skin" then bent towards it, and the photo was refused (uneven_skin) or the
+    # edge measured as a "bruise" (benchmarks/independent.py --background).
+    from tracker.imaging.color import rgb_to_lab_planes
+
+    rgb = _arm_beside(beyond, red=(250, 300, 40))
+    lab = rgb_to_lab_planes(rgb)
+    assert skin.skin_mask(lab, px_per_mm=8.0)[:, 420:].mean() > 0.95  # the colour rule alone
+    mask = skin.skin_mask(lab, px_per_mm=8.0, rgb=rgb, reference=_ring_around(150, 150))
+    assert mask[:, :380].mean() > 0.99  # skin and the red patch on it
+    assert not mask[:, 400:].any()
+    # the edge against the surface is left out, 1.5 mm (12 px) of it; the frame's border is not
+    assert mask[:, :388].all() and not mask[:, 392:].any()
+
+
+def test_a_red_area_around_the_card_does_not_make_the_normal_skin_foreign():
+    # The card may lie in a large red area: the ring's colour is then the lesion's, and the
+    # normal skin lies the other way along the lesion's axis; it must stay skin (else the red
+    # area is measured against itself: "no redness").
+    from tracker.imaging.color import rgb_to_lab_planes
+
+    rgb = _arm_beside("decdb6", red=(200, 200, 170))
+    mask = skin.skin_mask(rgb_to_lab_planes(rgb), px_per_mm=8.0, rgb=rgb, reference=_ring_around(200, 200))
+    assert mask[:, :380].mean() > 0.99
+    assert not mask[:, 400:].any()
+
+
+def test_without_a_card_the_photo_s_own_skin_colour_is_the_reference():
+    from tracker.imaging.color import rgb_to_lab_planes
+
+    rgb = _arm_beside("decdb6")
+    mask = skin.skin_mask(rgb_to_lab_planes(rgb), px_per_mm=8.0, rgb=rgb)
+    assert mask[:, :380].mean() > 0.99 and not mask[:, 400:].any()

@@ -213,8 +213,10 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     original_ppm = ppm / photo.scale if ppm else None
     scaled = cal is not None and original_ppm >= MIN_PX_PER_MM and cal.tilt_deg <= MAX_TILT_DEG
 
-    skin = skin_mask(lab, px_per_mm=ppm)
     card_poly = card_polygon_px(cal) if cal is not None else None
+    # the card lies on the skin: a ring 3-15 mm around it shows the patient's skin colour
+    ring = (card_polygon_px(cal, extra_mm=15.0), card_polygon_px(cal, extra_mm=3.0)) if cal is not None else None
+    skin = skin_mask(lab, px_per_mm=ppm, rgb=rgb, reference=ring)
     if card_poly is not None:  # clear the card's pixels in place (no full-frame temporaries)
         skin = np.ascontiguousarray(skin)
         cv2.fillPoly(skin.view(np.uint8), [np.round(card_poly).astype(np.int32)], 0)

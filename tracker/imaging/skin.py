@@ -2,8 +2,10 @@
 
 Skin is found by a deliberately broad colour rule in CIELAB (all skin tones,
 white-balanced or not, sit in a hue wedge between red and yellow with some chroma),
-then closed and hole-filled so that red patches and bruises *inside* the skin are
-kept even when their own colour falls outside the wedge. What is excluded:
+then narrowed to the chromaticity of the skin next to the card (or a lesion's on it: a table,
+a wall or a sleeve of skin-like hue is not the patient), closed and hole-filled so that red
+patches and bruises *inside* the skin are kept even when their own colour falls outside.
+What is excluded:
 
 - the reference card (its polygon plus a safety margin);
 - glare: specular highlights, nearly white and clipped;
@@ -27,6 +29,7 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from tracker.imaging.color import optical_density
 from tracker.imaging.stats import median
 
 #: Hue wedge (degrees of atan2(b*, a*)) and minimum chroma of plausible skin.
@@ -43,8 +46,11 @@ SKIN_CHROMA_OF_TYPICAL = 0.5
 SKIN_L_RANGE = (6.0, 97.0)
 
 
-def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: float = 0.02) -> np.ndarray:
-    """Plausible skin, closed and hole-filled, small islands removed.
+def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: float = 0.02,
+              rgb: np.ndarray | None = None, reference: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> np.ndarray:
+    """Plausible skin, closed and hole-filled, small islands removed, SKIN_EDGE_MARGIN_MM inside
+    its edges against what is not skin.
 
     Parameters
     ----------
@@ -54,6 +60,12 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
         Scale, to size the closing in millimetres; else a size relative to the image.
     min_fraction : float
         Connected skin areas smaller than this fraction of the image are dropped.
+    rgb : (M, N, 3) uint8 ndarray, optional
+        The sRGB photo. When given, skin-hued pixels whose chromaticity is far from the skin's
+        own (:data:`SKIN_CHROMA_TOLERANCE`) are not skin.
+    reference : ((K, 2), (L, 2)) float ndarrays, optional
+        Outer and inner polygon (pixels) of a ring of skin whose colour is the skin's: around
+        the card, which lies on the skin. Else the photo's skin-hued pixels as a whole.
 
     Returns
     -------
@@ -79,6 +91,12 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
     wedge = ((hue >= SKIN_HUE_DEG[0]) & (hue <= SKIN_HUE_DEG[1]) & (chroma >= SKIN_CHROMA_FLOOR)
              & (lum >= SKIN_L_RANGE[0]) & (lum <= SKIN_L_RANGE[1]))
     colour = wedge & (chroma >= skin_chroma_floor(chroma[wedge]))
+    if rgb is not None:
+        small = rgb if step == 1 else cv2.resize(np.ascontiguousarray(rgb[:sh * step, :sw * step]), (sw, sh),
+                                                 interpolation=cv2.INTER_AREA)
+        ring = None if reference is None else tuple(np.asarray(p, np.float64) / step for p in reference)
+        colour &= _like_the_skin(small, colour, px_per_mm=px_per_mm / step if px_per_mm else None,
+                                 reference=ring)
     radius = int(round(1.5 * px_per_mm / step)) if px_per_mm else max(1, min(lum.shape) // 100)
     radius = max(radius, 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
@@ -89,9 +107,98 @@ def skin_mask(lab: np.ndarray, *, px_per_mm: float | None = None, min_fraction: 
         sizes = np.bincount(labels.ravel())
         sizes[0] = 0
         filled = (sizes >= min_fraction * filled.size)[labels]
+    # OpenCV's erosion takes what lies beyond the frame as skin: only edges against non-skin move
+    margin = max(1, int(round(SKIN_EDGE_MARGIN_MM * px_per_mm / step)) if px_per_mm else 1)
+    edge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1))
+    filled = cv2.erode(filled.view(np.uint8), edge).view(bool)
     if step == 1:
         return filled
     return cv2.resize(filled.view(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).view(bool)
+
+
+#: Band of chromaticity, around the skin's own, that is still this patient's skin. Shading
+#: scales linear R, G, B alike, so (ln R/G, ln B/G) of linear light does not see it, nor the
+#: white balance (a shift of both). Lesions move it along one axis: blood lowers green most
+#: (erythema ~18° in that plane), a bruise also red and blue (30-40°), an old bruise's
+#: bilirubin blue (-15°); measured at the half of each true lesion that stands out most on 30
+#: generated photos (sample_images): -14° to 41°, 0.14-0.57 from the skin. Pixels within
+#: ``LESION_AXIS_DEG`` of the skin's colour, up to ``LESION_AXIS_REACH`` away, may be a lesion.
+LESION_AXIS_DEG = (-25.0, 50.0)
+LESION_AXIS_REACH = 1.2
+#: A large red area or fresh bruise can cover the skin next to the card: the normal skin then
+#: lies the other way from that colour, in these directions + 180°. (Not an old bruise's: a
+#: beige wall beside Monk 7 skin lies at 145° from it, and would be "skin".)
+LESION_AXIS_DEG_REVERSE = (-5.0, 50.0)
+#: What lies farther from that band than this ...
+SKIN_CHROMA_TOLERANCE = 0.12
+#: ... or than this many robust SDs of the chromaticity of the skin next to the card, when
+#: wider, is not this patient's skin: a table, a wall, a sleeve (benchmarks/independent.py
+#: --background). Red or pink cloth lies in the band and stays (see the README).
+SKIN_CHROMA_SD = 4.0
+#: Skin this close to what is not skin is left out (not the frame's border): pixels along that
+#: edge mix both colours (the lens, the JPEG's halved chroma, the mask's quarter resolution),
+#: and a strip of them was measured as a "bruise".
+SKIN_EDGE_MARGIN_MM = 1.5
+
+
+def _like_the_skin(rgb: np.ndarray, colour: np.ndarray, *, px_per_mm: float | None,
+                   reference: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Pixels whose shading-free chromaticity is the skin's next to the card, or a lesion's on it.
+
+    ``rgb`` and ``colour`` (the skin-hued pixels) have the same, reduced, size; ``reference`` is
+    a ring (outer and inner polygon, in the same pixels) of skin around the card, else the
+    skin-hued pixels of the whole photo stand for the skin.
+    """
+    hgt, wid = colour.shape
+    od_r, od_g, od_b = (optical_density(c) for c in cv2.split(np.ascontiguousarray(rgb)))
+    blur = max(0.5 * px_per_mm, 0.7) if px_per_mm else 0.7  # half a millimetre: noise, not edges
+    x = cv2.GaussianBlur(cv2.subtract(od_g, od_r), (0, 0), blur)  # ln(R/G)
+    y = cv2.GaussianBlur(cv2.subtract(od_g, od_b), (0, 0), blur)  # ln(B/G)
+    ref = colour
+    if reference is not None:
+        ring = np.zeros((hgt, wid), np.uint8)
+        cv2.fillPoly(ring, [np.round(reference[0]).astype(np.int32)], 1)
+        cv2.fillPoly(ring, [np.round(reference[1]).astype(np.int32)], 0)
+        ring = ring.view(bool) & colour
+        if np.count_nonzero(ring) >= _MIN_REFERENCE_PX:
+            ref = ring
+    if np.count_nonzero(ref) < _MIN_REFERENCE_PX:
+        return np.ones((hgt, wid), bool)
+    x0, y0 = float(np.median(x[ref])), float(np.median(y[ref]))
+    spread = 1.4826 * float(np.median(np.hypot(x[ref] - x0, y[ref] - y0)))
+    tolerance = max(SKIN_CHROMA_TOLERANCE, SKIN_CHROMA_SD * spread)
+    # only the skin-hued pixels need a verdict (the others are not skin anyway), and of those
+    # only the ones farther than the tolerance from the skin's colour (most are within it)
+    idx = np.flatnonzero(colour)
+    dx, dy = x.reshape(-1)[idx] - np.float32(x0), y.reshape(-1)[idx] - np.float32(y0)
+    far = dx * dx + dy * dy > np.float32(tolerance) ** 2
+    dx, dy = dx[far], dy[far]
+    dist = np.minimum(_cone_distance(dx, dy, *LESION_AXIS_DEG),
+                      _cone_distance(dx, dy, *(deg + 180.0 for deg in LESION_AXIS_DEG_REVERSE)))
+    keep = np.zeros(hgt * wid, bool)
+    keep[idx] = True
+    keep[idx[far][dist > tolerance]] = False
+    return keep.reshape(hgt, wid)
+
+
+def _cone_distance(dx: np.ndarray, dy: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Distance of (dx, dy) to the sector of directions lo..hi degrees, LESION_AXIS_REACH long."""
+    reach = np.float32(LESION_AXIS_REACH)
+    dist = None
+    for deg in (lo, hi):  # the two rays bounding the sector
+        ux, uy = np.float32(np.cos(np.radians(deg))), np.float32(np.sin(np.radians(deg)))
+        t = np.clip(dx * ux + dy * uy, np.float32(0), reach)
+        ray = np.hypot(dx - t * ux, dy - t * uy)
+        dist = ray if dist is None else np.minimum(dist, ray)
+    # inside the sector: only what lies beyond its reach is away from it
+    mid, half = np.radians((lo + hi) / 2), np.radians((hi - lo) / 2)
+    length = np.hypot(dx, dy)
+    inside = dx * np.float32(np.cos(mid)) + dy * np.float32(np.sin(mid)) >= length * np.float32(np.cos(half))
+    return np.where(inside, np.maximum(length - reach, np.float32(0)), dist)
+
+
+#: Fewer reference pixels than this (at the mask's quarter resolution) and none is trusted.
+_MIN_REFERENCE_PX = 100
 
 
 def skin_chroma_floor(wedge_chroma: np.ndarray) -> float:
