@@ -132,7 +132,8 @@ def _injection_points(rng, xx, yy, shape: str, centre) -> tuple[np.ndarray, np.n
     return total, truth, cols * rows
 
 
-def _limb_edge(rng, xx, yy, view_centre, keep: list[tuple[float, float, float]]) -> tuple[np.ndarray, np.ndarray]:
+def _limb_edge(rng, xx, yy, view_centre, keep: list[tuple[float, float, float]]
+               ) -> tuple[np.ndarray, np.ndarray]:
     """The edge of the limb: a line across the frame clear of ``keep`` (x, y, radius in mm).
 
     Returns the distance inside the limb (mm, negative beyond its edge) and the light its skin
@@ -233,11 +234,10 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)
 
 
-def measure(job: tuple) -> dict:
+def measure(job: tuple[int, bool, bool, bool, bool, str | None]) -> dict:
     from tracker.imaging.pipeline import analyze_source
 
-    seed, lesion, large, multi, coarse, *rest = job
-    background = rest[0] if rest else None
+    seed, lesion, large, multi, coarse, background = job
     photo = render(seed, lesion=lesion, large=large, multi=multi, coarse=coarse, background=background)
     analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
     m = analysis.measurement
@@ -260,17 +260,19 @@ def main() -> None:
     parser.add_argument("--coarse", action="store_true",
                         help="Monk 6-10 at JPEG quality 70: --n photos with a lesion and --n clear")
     parser.add_argument("--background", action="store_true",
-                        help="the limb's edge and a table, wall or sleeve beyond it: --n photos with a lesion and --n clear")
+                        help="the limb's edge and a table, wall or sleeve beyond it: "
+                             "--n photos with a lesion and --n clear")
     args = parser.parse_args()
     if args.large:
         return _large(args)
     if args.background:
         return _background(args)
-    jobs = [(s, True, False, args.multi, args.coarse) for s in range(args.n)]
+    jobs = [(s, True, False, args.multi, args.coarse, None) for s in range(args.n)]
     if args.coarse:  # the clear photos of the same seeds: the same skin, light and camera
-        jobs += [(s, False, False, False, True) for s in range(args.n)]
+        jobs += [(s, False, False, False, True, None) for s in range(args.n)]
     else:
-        jobs += [(100_000 + s, False, False, False, False) for s in range(0 if args.multi else args.n // 3)]
+        clear = range(0 if args.multi else args.n // 3)
+        jobs += [(100_000 + s, False, False, False, False, None) for s in clear]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     lesions = [r for r in rows if r["shape"] != "clear"]
@@ -301,19 +303,24 @@ def main() -> None:
 def _background(args) -> None:
     """What a table, a wall or a sleeve beside the limb does to the measurement, per background."""
     names = list(BACKGROUNDS)
-    jobs = [(s, lesion, False, False, False, names[s % len(names)]) for s in range(args.n) for lesion in (True, False)]
+    jobs = [(s, lesion, False, False, False, names[s % len(names)])
+            for s in range(args.n) for lesion in (True, False)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     print(f"{args.n} photos with a lesion and the same {args.n} scenes clear, the limb's edge in the frame")
-    print("background: lesions measured (median |area error|) / refused / missed; clear photos with false area (largest)")
+    print("background: lesions measured (median |area error|) / refused / missed;"
+          " clear photos with false area (largest)")
     for name in names + [None]:
         group = [r for r in rows if name is None or r["background"] == name]
-        lesions, clear = [r for r in group if r["shape"] != "clear"], [r for r in group if r["shape"] == "clear"]
+        lesions = [r for r in group if r["shape"] != "clear"]
+        clear = [r for r in group if r["shape"] == "clear"]
         measured = [r for r in lesions if r["usable"] and r["dice"] > 0.3]
         refused = [r for r in lesions if not r["usable"]]
-        err = [abs(100 * ((r["measured"] or 0) / r["area"] - 1)) for r in measured if r["scaled"] and r["area"] >= 10]
+        err = [abs(100 * ((r["measured"] or 0) / r["area"] - 1))
+               for r in measured if r["scaled"] and r["area"] >= 10]
         false = [r["measured"] for r in clear if r["measured"]]
-        print(f"  {name or 'all':12s} {len(measured)} of {len(lesions)} ({np.median(err) if err else float('nan'):.1f} %)"
+        typical = np.median(err) if err else float("nan")
+        print(f"  {name or 'all':12s} {len(measured)} of {len(lesions)} ({typical:.1f} %)"
               f" / {len(refused)} / {len(lesions) - len(measured) - len(refused)};"
               f" {len(false)} of {len(clear)} ({max(false, default=0):.0f} mm²)"
               f"; clear refused {sum(not r['usable'] for r in clear)}")
@@ -326,7 +333,8 @@ def _background(args) -> None:
 def _large(args) -> None:
     """What becomes of a red or dark area too large for the skin around it to be a baseline."""
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(measure, [(s, True, True, False, False) for s in range(args.n)], chunksize=2))
+        jobs = [(s, True, True, False, False, None) for s in range(args.n)]
+        rows = list(pool.map(measure, jobs, chunksize=2))
     outcome = defaultdict(list)
     for r in rows:
         ratio = (r["measured"] or 0) / r["area"]

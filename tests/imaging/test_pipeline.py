@@ -153,6 +153,7 @@ def test_a_sleeve_or_a_table_beside_the_arm_is_not_skin(monkeypatch):
     assert m.redness.area_mm2 == pytest.approx(table["area"], rel=0.1)
     # the broad skin-colour rule alone, as before
     broad = pipeline.skin_mask
-    monkeypatch.setattr(pipeline, "skin_mask", lambda lab, px_per_mm, rgb, reference: broad(lab, px_per_mm=px_per_mm))
+    monkeypatch.setattr(pipeline, "skin_mask",
+                        lambda lab, px_per_mm, rgb, reference: broad(lab, px_per_mm=px_per_mm))
     assert not analyze_source(table["jpeg"], name="table.jpg").measurement.quality.usable
     assert analyze_source(sleeve, name="sleeve.jpg").measurement.redness.area_mm2 > 1000

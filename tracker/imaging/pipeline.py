@@ -215,7 +215,9 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
 
     card_poly = card_polygon_px(cal) if cal is not None else None
     # the card lies on the skin: a ring 3-15 mm around it shows the patient's skin colour
-    ring = (card_polygon_px(cal, extra_mm=15.0), card_polygon_px(cal, extra_mm=3.0)) if cal is not None else None
+    ring = None
+    if cal is not None:
+        ring = (card_polygon_px(cal, extra_mm=15.0), card_polygon_px(cal, extra_mm=3.0))
     skin = skin_mask(lab, px_per_mm=ppm, rgb=rgb, reference=ring)
     if card_poly is not None:  # clear the card's pixels in place (no full-frame temporaries)
         skin = np.ascontiguousarray(skin)

@@ -164,8 +164,9 @@ def _like_the_skin(rgb: np.ndarray, colour: np.ndarray, *, px_per_mm: float | No
             ref = ring
     if np.count_nonzero(ref) < _MIN_REFERENCE_PX:
         return np.ones((hgt, wid), bool)
-    x0, y0 = float(np.median(x[ref])), float(np.median(y[ref]))
-    spread = 1.4826 * float(np.median(np.hypot(x[ref] - x0, y[ref] - y0)))
+    xs, ys = x[ref], y[ref]
+    x0, y0 = median(xs), median(ys)
+    spread = 1.4826 * median(np.hypot(xs - x0, ys - y0))
     tolerance = max(SKIN_CHROMA_TOLERANCE, SKIN_CHROMA_SD * spread)
     # only the skin-hued pixels need a verdict (the others are not skin anyway), and of those
     # only the ones farther than the tolerance from the skin's colour (most are within it)
