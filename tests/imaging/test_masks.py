@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from tracker.imaging.masks import block_means, grow, grow_boxed, padded_box, ring_around
+from tracker.imaging.masks import block_means, grow, grow_boxed, padded_box, ring_around, share_of_ring_not_skin
 
 
 def test_grow_equals_labelling_the_frame_and_picking_the_seeds_components():
@@ -58,3 +58,15 @@ def test_the_ring_lies_outside_the_region_between_half_and_one_and_a_half_radii_
     assert r[full].min() >= 29 and r[full].max() <= 51
     assert full[(r >= 32) & (r <= 48) & skin].all()
     assert ring_around(region, np.zeros_like(skin), px_per_mm=10.0) is None
+
+
+def test_a_strip_along_the_edge_of_the_skin_has_half_its_ring_outside_it():
+    yy, xx = np.mgrid[:300, :400]
+    skin = yy < 200
+    strip = (yy >= 185) & (yy < 200) & (xx >= 100) & (xx < 300)
+    assert 0.35 <= share_of_ring_not_skin(strip, skin, px_per_mm=10.0) <= 0.6
+    spot = np.hypot(xx - 200, yy - 80) <= 20
+    assert share_of_ring_not_skin(spot, skin, px_per_mm=10.0) == 0.0
+    # the frame's border is not an edge of the skin
+    corner = np.hypot(xx, yy) <= 20
+    assert share_of_ring_not_skin(corner, skin, px_per_mm=10.0) == 0.0

@@ -202,3 +202,33 @@ def test_on_even_skin_a_faint_shaded_patch_is_no_region_but_a_visible_lesion_is(
     regions = segment_regions(maps, np.ones(hb.shape, bool), px_per_mm=10.0)
     assert len(regions) == 1 and regions[0].kind == "erythema"
     assert_allclose(regions[0].mask.sum(), np.pi * 30.0**2, rtol=0.1)
+
+
+def test_along_the_skins_edge_a_shadow_is_no_bruise_but_a_bruise_as_dark_is(monkeypatch):
+    # The skin ends at row 240 (a limb's edge, a sleeve beyond it) and darkens towards it in a
+    # strip (ΔL* -4), as a bruise 10 mm from the edge does, both under the JND in Δa*, on even
+    # skin of CIELAB (60, 12, 18). The strip moves the colour along (L* + 16, a*, b*), where
+    # scaling the light takes it, plus what a JPEG's chroma adds along such an edge (Δa* +1.2,
+    # Δb* -0.9: benchmarks/independent.py --background); the bruise is bluer (Δb* -3.5). The
+    # darkened edge of a limb was a "bruise" of up to 1,200 mm² when any visible ΔE*ab made one.
+    from tracker.imaging import redness
+
+    yy, xx = np.mgrid[:300, :600]
+    valid = yy < 240
+    strip = np.clip((yy - 190) / 40.0, 0, 1) ** 2 * valid
+    bruise = np.exp(-np.log(2) * (np.hypot(xx - 450, yy - 90) / 50.0) ** 6)
+    line = np.array([76.0, 12.0, 18.0]) * 4 / 76.0  # ΔL* -4 along the skin's own line
+    colour = (-line[:, None, None] + np.array([0.0, 1.2, -0.9])[:, None, None]) * strip \
+        + np.array([-4.0, 1.5, -3.5])[:, None, None] * bruise
+    noise = np.random.default_rng(5).normal(0, 0.002, strip.shape)
+    hb = (0.04 * (strip + bruise) + noise).astype(np.float32)
+    maps = ExcessMaps(delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
+                      delta_b=colour[2].astype(np.float32), delta_hb=hb, delta_od_red=hb * 0.85 / 0.15,
+                      sigma_a=0.1, sigma_l=0.1, sigma_hb=0.002, baseline_lab=np.array([60.0, 12.0, 18.0]))
+    regions = segment_regions(maps, valid, px_per_mm=10.0)
+    assert [r.kind for r in regions] == ["bruise"] and regions[0].mask[90, 450]
+    assert_allclose(regions[0].mask.sum(), np.pi * 50.0**2, rtol=0.05)
+    # with any visible colour difference making a bruise, as before, the strip is one too
+    monkeypatch.setattr(redness, "_coloured_not_shaded", lambda maps, region, skin, px_per_mm, jnd, box=None:
+                        np.linalg.norm(redness._colour_over_ring(maps, region, skin, px_per_mm, box)[0]) >= jnd)
+    assert len(segment_regions(maps, valid, px_per_mm=10.0)) == 2

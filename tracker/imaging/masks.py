@@ -19,6 +19,25 @@ def ring_around(region: np.ndarray, skin: np.ndarray, px_per_mm: float | None, b
     """The ring of skin around a region: from 0.5 to 1.5 equivalent radii outside it (at least
     1 to 3 mm; 10 px/mm assumed without a scale), as a window and the ring's mask in it, or None
     when fewer than 30 pixels of skin are there. ``box``, when given, holds the region."""
+    window, around = _around(region, px_per_mm, box)
+    ring = around & skin[window]
+    if np.count_nonzero(ring) < 30:
+        return None
+    return window, ring
+
+
+def share_of_ring_not_skin(region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
+                           box: Box | None = None) -> float:
+    """Share of the ring around a region (as :func:`ring_around` draws it, within the frame)
+    that is not ``skin``: about half for a strip along the edge of the skin."""
+    window, around = _around(region, px_per_mm, box)
+    n = np.count_nonzero(around)
+    return 1.0 - np.count_nonzero(around & skin[window]) / n if n else 0.0
+
+
+def _around(region: np.ndarray, px_per_mm: float | None, box: Box | None
+            ) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The window and, in it, the band from 0.5 to 1.5 equivalent radii outside the region."""
     ppm = px_per_mm or 10.0
     radius = np.sqrt(np.count_nonzero(region) / np.pi)
     d_in = max(0.5 * radius, 1.0 * ppm)
@@ -26,10 +45,7 @@ def ring_around(region: np.ndarray, skin: np.ndarray, px_per_mm: float | None, b
     y0, y1, x0, x1 = padded_box(region, int(np.ceil(d_out)) + 1, box)
     outside = (~region[y0:y1, x0:x1]).view(np.uint8)
     dist = cv2.distanceTransform(outside, cv2.DIST_L2, 3)
-    ring = (dist >= d_in) & (dist <= d_out) & skin[y0:y1, x0:x1]
-    if np.count_nonzero(ring) < 30:
-        return None
-    return (slice(y0, y1), slice(x0, x1)), ring
+    return (slice(y0, y1), slice(x0, x1)), (dist >= d_in) & (dist <= d_out)
 
 
 def block_means(plane: np.ndarray, factor: int) -> np.ndarray:
