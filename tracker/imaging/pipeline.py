@@ -256,7 +256,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     quantum_hb = _jpeg_quantum(photo, valid)
     if redness_mod.compression_limited(maps, quantum_hb):
         quality = Quality.from_problems(quality.problems + ("compressed",), sharpness=quality.sharpness)
-    raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm, quantum_hb=quantum_hb)
+    raw_regions = redness_mod.segment_regions(maps, valid, px_per_mm=ppm, quantum_hb=quantum_hb, skin=skin)
     regions = tuple(_measure_region(r, maps, h, photo.scale) for r in raw_regions)
     raw_bumps = bumps_mod.find_bumps((r.mask for r in raw_regions), maps.delta_l, valid, px_per_mm=ppm,
                                      sigma_l=maps.sigma_l)

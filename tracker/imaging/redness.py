@@ -155,10 +155,11 @@ QUANTUM_SIGMA = 1.0 / 3.0
 #: patient is asked to step back so that normal skin surrounds the area. 0.15 is about 2.5 just-noticeable differences in Δa* (35 per unit of the index).
 MAX_BASELINE_RANGE_HB = 0.15
 #: Share of the ring around a bruise-coloured region (tracker.imaging.masks.ring_around) that
-#: is not measurable skin from which the region lies along the skin's edge, where it must be
-#: coloured, not only darker, to be a bruise (see :func:`_visible_bruise`). Measured (rings of
-#: the regions found on benchmarks/independent.py --background and --coarse): strips along
-#: the limb's edge or the card 0.23-0.57; lesions 0-0.15 (the card within a lesion's ring).
+#: is not skin (hair and glare within the skin count as skin) from which the region lies
+#: along the skin's edge, where it must be coloured, not only darker, to be a bruise (see
+#: :func:`_visible_bruise`). Measured (rings of the regions found on benchmarks/independent.py
+#: --background and --coarse): strips along the limb's edge or the card 0.23-0.57; lesions
+#: 0-0.15 (the card within a lesion's ring).
 EDGE_RING_SHARE = 0.2
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
@@ -266,7 +267,8 @@ def excess_maps(lab, hb_index: np.ndarray, od_red: np.ndarray, skin: np.ndarray,
 
 
 def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | None,
-                    jnd: float = JND_LAB, quantum_hb: float = 0.0) -> list[RawRegion]:
+                    jnd: float = JND_LAB, quantum_hb: float = 0.0, skin: np.ndarray | None = None
+                    ) -> list[RawRegion]:
     """Half-maximum regions of excess redness, each grown from a significant seed.
 
     Parameters
@@ -281,12 +283,17 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     quantum_hb : float
         One step of the JPEG in the index (tracker.imaging.color.jpeg_step_index): what
         compression can fake (QUANTUM_SIGMA).
+    skin : (M, N) bool ndarray, optional
+        The skin with hair and glare in it (minus the card): its edge is the limb's or the
+        card's, along which a darker strip must be coloured to be a bruise
+        (:func:`_visible_bruise`). Default: ``valid``.
 
     Returns
     -------
     list of RawRegion, largest first. Moles are already excluded.
     """
     da, hb = maps.delta_a, maps.delta_hb
+    limb = valid if skin is None else skin
     # Seeds where the index clearly exceeds the skin's variation and the colour is visibly redder
     # (Δa* over 4σ and the JND): this keeps a mole next to a lesion a seed of its own. Plus
     # the components of the index that are nowhere visibly redder: a faint bruise on dark skin
@@ -365,7 +372,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
             moles |= region
             continue
         if mean_da < jnd and not (kind == "bruise" and _visible_bruise(
-                maps, region, valid, valid & ~claimed | region, px_per_mm, jnd, box)):
+                maps, region, limb, valid & ~claimed | region, px_per_mm, jnd, box)):
             # Not visibly different from the skin around it: erythema must be visibly redder
             # (melanin mottling is not), a bruise visibly different in colour from the ring of
             # skin around it (which cancels vignetting).
@@ -437,11 +444,11 @@ def _colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm:
     return float(np.sqrt(vec @ np.linalg.solve(cov, vec)))
 
 
-def _visible_bruise(maps: ExcessMaps, region: np.ndarray, valid: np.ndarray, skin: np.ndarray,
+def _visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin: np.ndarray,
                     px_per_mm: float | None, jnd: float, box: Box | None = None) -> bool:
     """Whether a bruise-coloured region differs visibly (``jnd``, ΔE*ab) from the ``skin`` in a
-    ring around it; along the edge of the measurable skin (``valid``), by more than a shadow
-    would make it (:func:`_coloured_not_shaded`).
+    ring around it; along the edge of the ``limb`` (the skin with its hair, minus the card),
+    by more than a shadow would make it (:func:`_coloured_not_shaded`).
 
     At the edge of a limb in the frame the skin darkens as it turns from the light, and a
     JPEG's chroma bleeds into it from what lies beyond (the edge of the card too): measured
@@ -450,7 +457,7 @@ def _visible_bruise(maps: ExcessMaps, region: np.ndarray, valid: np.ndarray, ski
     there: the faint bruises of benchmarks/independent.py --coarse (Monk 7-9 at JPEG quality
     70) are as little off that line (2.1-2.3) and were lost when the test applied everywhere.
     """
-    if share_of_ring_not_skin(region, valid, px_per_mm, box) >= EDGE_RING_SHARE:
+    if share_of_ring_not_skin(region, limb, px_per_mm, box) >= EDGE_RING_SHARE:
         return _coloured_not_shaded(maps, region, skin, px_per_mm, jnd, box)
     vec, _ = _colour_over_ring(maps, region, skin, px_per_mm, box)
     return float(np.linalg.norm(vec)) >= jnd
