@@ -229,8 +229,7 @@ def test_along_the_skins_edge_a_shadow_is_no_bruise_but_a_bruise_as_dark_is(monk
     assert [r.kind for r in regions] == ["bruise"] and regions[0].mask[90, 450]
     assert_allclose(regions[0].mask.sum(), np.pi * 50.0**2, rtol=0.05)
     # with any visible colour difference making a bruise, as before, the strip is one too
-    monkeypatch.setattr(redness, "_coloured_not_shaded", lambda maps, region, skin, px_per_mm, jnd, box=None:
-                        np.linalg.norm(redness._colour_over_ring(maps, region, skin, px_per_mm, box)[0]) >= jnd)
+    monkeypatch.setattr(redness, "_coloured_not_shaded", redness._visibly_different)
     assert len(segment_regions(maps, valid, px_per_mm=10.0)) == 2
 
 

@@ -459,6 +459,12 @@ def _visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin
     """
     if share_of_ring_not_skin(region, limb, px_per_mm, box) >= EDGE_RING_SHARE:
         return _coloured_not_shaded(maps, region, skin, px_per_mm, jnd, box)
+    return _visibly_different(maps, region, skin, px_per_mm, jnd, box)
+
+
+def _visibly_different(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
+                       jnd: float, box: Box | None = None) -> bool:
+    """Whether the region's mean colour is ``jnd`` (ΔE*ab) or more from the skin in a ring around it."""
     vec, _ = _colour_over_ring(maps, region, skin, px_per_mm, box)
     return float(np.linalg.norm(vec)) >= jnd
 
