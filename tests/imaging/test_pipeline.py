@@ -164,7 +164,7 @@ def test_the_darkened_edge_of_the_arm_is_no_bruise_but_a_bruise_near_it_is(monke
     # (Monk 9 and 8 skin beside a navy sleeve). The darkened strip is as dark as a bruise and
     # a JPEG's chroma steps tint it, but it is no change of colour: it was an 865 mm² "bruise".
     from benchmarks.independent import render
-    from tracker.imaging import redness
+    from tracker.imaging import region_colour
     from tracker.imaging.pipeline import analyze_source
 
     edge = render(20, lesion=False, background="navy sleeve")["jpeg"]
@@ -181,5 +181,5 @@ def test_the_darkened_edge_of_the_arm_is_no_bruise_but_a_bruise_near_it_is(monke
     assert [r.kind for r in m.redness.regions] == ["bruise"]
     assert m.redness.area_mm2 == pytest.approx(faint["area"], rel=0.15)
     # with any visible colour difference making a bruise, as before
-    monkeypatch.setattr(redness, "_coloured_not_shaded", redness._visibly_different)
+    monkeypatch.setattr(region_colour, "coloured_not_shaded", region_colour.visibly_different)
     assert analyze_source(edge, name="edge.jpg").measurement.redness.area_mm2 > 500

@@ -211,7 +211,7 @@ def test_along_the_skins_edge_a_shadow_is_no_bruise_but_a_bruise_as_dark_is(monk
     # scaling the light takes it, plus what a JPEG's chroma adds along such an edge (Δa* +1.2,
     # Δb* -0.9: benchmarks/independent.py --background); the bruise is bluer (Δb* -3.5). The
     # darkened edge of a limb was a "bruise" of up to 1,200 mm² when any visible ΔE*ab made one.
-    from tracker.imaging import redness
+    from tracker.imaging import region_colour
 
     yy, xx = np.mgrid[:300, :600]
     valid = yy < 240
@@ -229,7 +229,7 @@ def test_along_the_skins_edge_a_shadow_is_no_bruise_but_a_bruise_as_dark_is(monk
     assert [r.kind for r in regions] == ["bruise"] and regions[0].mask[90, 450]
     assert_allclose(regions[0].mask.sum(), np.pi * 50.0**2, rtol=0.05)
     # with any visible colour difference making a bruise, as before, the strip is one too
-    monkeypatch.setattr(redness, "_coloured_not_shaded", redness._visibly_different)
+    monkeypatch.setattr(region_colour, "coloured_not_shaded", region_colour.visibly_different)
     assert len(segment_regions(maps, valid, px_per_mm=10.0)) == 2
 
 

@@ -47,7 +47,8 @@ from tracker.imaging.baseline import (
 )
 from tracker.imaging.color import JND_LAB
 from tracker.imaging.kinds import classify_region
-from tracker.imaging.masks import Box, grow, grow_boxed, padded_box, ring_around, share_of_ring_not_skin
+from tracker.imaging.masks import Box, grow, grow_boxed, padded_box, ring_around
+from tracker.imaging.region_colour import colour_means, colour_z, visible_bruise
 from tracker.imaging.scale import SkinAtScale
 from tracker.imaging.stats import median, percentile
 
@@ -154,13 +155,6 @@ QUANTUM_SIGMA = 1.0 / 3.0
 #: (faint spots on Monk 7-10). Beyond this limit the photo is not measured; the
 #: patient is asked to step back so that normal skin surrounds the area. 0.15 is about 2.5 just-noticeable differences in Δa* (35 per unit of the index).
 MAX_BASELINE_RANGE_HB = 0.15
-#: Share of the ring around a bruise-coloured region (tracker.imaging.masks.ring_around) that
-#: is not skin (hair and glare within the skin count as skin) from which the region lies
-#: along the skin's edge, where it must be coloured, not only darker, to be a bruise (see
-#: :func:`_visible_bruise`). Measured (rings of the regions found on benchmarks/independent.py
-#: --background and --coarse): strips along the limb's edge or the card 0.23-0.57; lesions
-#: 0-0.15 (the card within a lesion's ring).
-EDGE_RING_SHARE = 0.2
 #: Smallest seed worth a region, mm² (a needle-point spot is ~1 mm²).
 MIN_SEED_MM2 = 0.4
 #: Smallest region without a scale, working pixels.
@@ -286,7 +280,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
     skin : (M, N) bool ndarray, optional
         The skin with hair and glare in it (minus the card): its edge is the limb's or the
         card's, along which a darker strip must be coloured to be a bruise
-        (:func:`_visible_bruise`). Default: ``valid``.
+        (:func:`~tracker.imaging.region_colour.visible_bruise`). Default: ``valid``.
 
     Returns
     -------
@@ -356,7 +350,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         jnd_region = grow(seed, (da >= jnd) & valid & ~claimed) | region
         claimed |= region
         taken |= region
-        dl, mean_da, db, ratio, area_mm2 = _colour_means(maps, region, px_per_mm, box)
+        dl, mean_da, db, ratio, area_mm2 = colour_means(maps, region, px_per_mm, box)
         kind = classify_region(dl, mean_da, db, ratio, area_mm2)
         # A mole with a pale halo of skin variation attached reads as a bruise on average:
         # judge "mole" on the region's core too (its strongest quarter of excess).
@@ -371,7 +365,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
         if kind == "mole":
             moles |= region
             continue
-        if mean_da < jnd and not (kind == "bruise" and _visible_bruise(
+        if mean_da < jnd and not (kind == "bruise" and visible_bruise(
                 maps, region, limb, valid & ~claimed | region, px_per_mm, jnd, box)):
             # Not visibly different from the skin around it: erythema must be visibly redder
             # (melanin mottling is not), a bruise visibly different in colour from the ring of
@@ -418,101 +412,9 @@ def _significant(maps: ExcessMaps, region: np.ndarray, level: float, skin: np.nd
     # the colour test is for what the index is blind to: a region coloured like a bruise. A
     # redder-only blotch is the index's to judge: a pink blotch of healthy skin on a committed
     # sample photo (redness_persisting_dark day 2: Δa* 2.7, ΔL* -0.8) stood 7.2 out in colour.
-    if classify_region(*_colour_means(maps, region, px_per_mm, box)) != "bruise":
+    if classify_region(*colour_means(maps, region, px_per_mm, box)) != "bruise":
         return False
-    return _colour_z(maps, region, skin, px_per_mm, at_scale.covariance(radius), box) >= ACCEPT_Z3
-
-
-def _colour_means(maps: ExcessMaps, region: np.ndarray, px_per_mm: float | None, box: Box | None = None
-                  ) -> tuple[float, float, float, float, float | None]:
-    """Mean ΔL*, Δa*, Δb* of a region, the red/green ratio of its excess optical density and
-    its area in mm² (None without a scale): the arguments of :func:`classify_region`."""
-    y0, y1, x0, x1 = padded_box(region, 0, box)  # gathers over the region's box, not the frame
-    inside = region[y0:y1, x0:x1]
-    dl, da, db, d_od_r, d_hb = (float(ch[y0:y1, x0:x1][inside].mean()) for ch in
-                                (maps.delta_l, maps.delta_a, maps.delta_b, maps.delta_od_red, maps.delta_hb))
-    d_od_g = d_od_r + d_hb
-    ratio = d_od_r / d_od_g if d_od_g > 1e-6 else 0.0
-    return dl, da, db, ratio, (np.count_nonzero(inside) / px_per_mm**2 if px_per_mm else None)
-
-
-def _colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
-              cov: np.ndarray, box: Box | None = None) -> float:
-    """Mahalanobis distance of the region's mean (ΔL*, Δa*, Δb*) over the skin around it,
-    in the skin's own colour covariance ``cov`` at the region's size."""
-    vec, _ = _colour_over_ring(maps, region, skin, px_per_mm, box)
-    return float(np.sqrt(vec @ np.linalg.solve(cov, vec)))
-
-
-def _visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin: np.ndarray,
-                    px_per_mm: float | None, jnd: float, box: Box | None = None) -> bool:
-    """Whether a bruise-coloured region differs visibly (``jnd``, ΔE*ab) from the ``skin`` in a
-    ring around it; along the edge of the ``limb`` (the skin with its hair, minus the card),
-    by more than a shadow would make it (:func:`_coloured_not_shaded`).
-
-    At the edge of a limb in the frame the skin darkens as it turns from the light, and a
-    JPEG's chroma bleeds into it from what lies beyond (the edge of the card too): measured
-    on benchmarks/independent.py --background, darker strips tinted 0.4-2.0 off the line a
-    shadow moves the colour along, which were "bruises" of up to 1,200 mm² on clear skin. Only
-    there: the faint bruises of benchmarks/independent.py --coarse (Monk 7-9 at JPEG quality
-    70) are as little off that line (2.1-2.3) and were lost when the test applied everywhere.
-    """
-    if share_of_ring_not_skin(region, limb, px_per_mm, box) >= EDGE_RING_SHARE:
-        return _coloured_not_shaded(maps, region, skin, px_per_mm, jnd, box)
-    return _visibly_different(maps, region, skin, px_per_mm, jnd, box)
-
-
-def _visibly_different(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
-                       jnd: float, box: Box | None = None) -> bool:
-    """Whether the region's mean colour is ``jnd`` (ΔE*ab) or more from the skin in a ring around it."""
-    vec, _ = _colour_over_ring(maps, region, skin, px_per_mm, box)
-    return float(np.linalg.norm(vec)) >= jnd
-
-
-def _coloured_not_shaded(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
-                         jnd: float, box: Box | None = None) -> bool:
-    """Whether the region's mean colour differs visibly from the skin in a ring around it by
-    more than a shadow would make it: ``jnd`` (ΔE*ab) off the line a shadow moves the colour
-    along, or visibly in all and more off that line than along it.
-
-    A shadow (the limb or a fold turning away from the light) scales the skin's light at
-    every wavelength alike. L* + 16, a* and b* are each a cube root of light (above L* 8,
-    darker than any skin), so scaling the light by k scales all three by k^(1/3): a shadow,
-    however deep, moves the colour along the line (L* + 16, a*, b*) of the skin itself. A
-    bruise changes the colour (deoxy-haemoglobin absorbs green more than red, bilirubin
-    blue), off that line. Measured (ring-relative means of the regions found):
-    - bruises of the 190 photos of benchmarks/accuracy.py: 2.9-13 off the line, 0.84-2.2
-      times as much as along it; of benchmarks/independent.py (120 photos): 2.0-12.8 off,
-      0.76-1.8 times as much as along it, the faintest a Monk 10 bruise 2.0 off and 1.3
-      along (2.4 in all);
-    - the "bruises" the darkened edge of a limb made on benchmarks/independent.py
-      --background: 0.4-2.0 off, 0.16-0.83 times as much as along it. The off part is the
-      JPEG's chroma bleeding in from beyond the edge, on Monk 6-9 skin at quality 70-90:
-      the same photos saved at quality 100 without chroma subsampling made no such region;
-    - yet faint bruises on Monk 7-9 at quality 70 (benchmarks/independent.py --coarse):
-      2.1-2.3 off, 0.62-0.92 times as much as along it. Hence :func:`_visible_bruise` asks
-      this only along the skin's edge.
-    """
-    vec, around = _colour_over_ring(maps, region, skin, px_per_mm, box)
-    skin_lab = maps.baseline_lab + around
-    line = np.array([skin_lab[0] + 16.0, skin_lab[1], skin_lab[2]])
-    line /= np.linalg.norm(line)
-    along = float(vec @ line)
-    off = float(np.linalg.norm(vec - along * line))
-    return off >= jnd or (float(np.linalg.norm(vec)) >= jnd and off >= abs(along))
-
-
-def _colour_over_ring(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
-                      box: Box | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ΔL*, Δa*, Δb*) of the region's mean over the median of a ring of skin around it
-    (over the skin baseline when too little skin is around it), and that median over the
-    skin baseline."""
-    channels = (maps.delta_l, maps.delta_a, maps.delta_b)
-    ring = ring_around(region, skin, px_per_mm, box)
-    around = np.array([float(np.median(ch[ring[0]][ring[1]])) for ch in channels] if ring else [0.0] * 3)
-    y0, y1, x0, x1 = padded_box(region, 0, box)
-    inside = region[y0:y1, x0:x1]
-    return np.array([float(ch[y0:y1, x0:x1][inside].mean()) for ch in channels]) - around, around
+    return colour_z(maps, region, skin, px_per_mm, at_scale.covariance(radius), box) >= ACCEPT_Z3
 
 
 def _resegment(hb: np.ndarray, valid: np.ndarray, seed: np.ndarray, region: np.ndarray, level: float,
