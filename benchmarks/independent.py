@@ -35,11 +35,17 @@ a face shows around it: a table, a wall, a sheet, a sleeve (:data:`BACKGROUNDS`,
 own light). The skin darkens towards the edge as a cylinder of 35 mm radius turns away from the
 light. ``--n`` photos with a lesion and the same scenes clear, the backgrounds in turn.
 
+``--face`` adds what a photo of a forehead, the glabella or the corner of an eye shows besides
+skin: expression lines (darker, more saturated furrows) and an eyebrow (dark strands on the
+skin), clear of the lesion and the card (:func:`_face`). ``--n`` photos with a lesion and the
+same scenes clear.
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --coarse --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --multi --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --background --n 64 --jobs 2
+      .venv/bin/python benchmarks/independent.py --face --n 60 --jobs 2
 """
 
 from __future__ import annotations
@@ -155,8 +161,69 @@ def _limb_edge(rng, xx, yy, view_centre, keep: list[tuple[float, float, float]]
     return inside, 0.25 + 0.75 * cos_turn
 
 
+def _face(rng, xx, yy, base: np.ndarray, keep: list[tuple[float, float, float]]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a photo of a forehead, the glabella or the corner of an eye shows besides skin:
+    expression lines and an eyebrow. Returns the light the skin gets (per channel), and the
+    eyebrow's coverage and colour (linear RGB).
+
+    - Lines: 2-5 shallow furrows 0.4-1.2 mm wide, horizontal across a forehead or two vertical
+      ones between the brows ("11s"), wavy, 7-14 mm apart, 8-35 % darker in their groove and
+      brighter on the wall that faces the light. Light reaching the groove's floor has
+      bounced off the skin on its walls: it takes the skin's own colour (inter-reflection),
+      so a groove is also more saturated, not only darker: ``bounce`` 0-0.5 of a second
+      reflection off the skin.
+    - Eyebrow: a band 10-16 mm wide along one side of the frame, clear of ``keep`` (x, y,
+      radius in mm), of 900-1,600 hair strands 0.08-0.15 mm thick and 5-12 mm long, dark
+      brown to black, slanting outwards.
+    """
+    ppm = PLANE_PX_PER_MM
+    n = xx.shape[0]
+    vertical = rng.random() < 0.35
+    u, v = (xx, yy) if vertical else (yy, xx)  # u across the lines, v along them
+    spacing = rng.uniform(7, 14)
+    count = int(rng.integers(2, 4) if vertical else rng.integers(3, 6))
+    offset = rng.uniform(-spacing / 2, spacing / 2)
+    groove = np.zeros(xx.shape, np.float32)
+    wall = np.zeros(xx.shape, np.float32)
+    for i in range(count):
+        at = offset + (i - (count - 1) / 2) * spacing
+        phase, wave, period = rng.uniform(0, 2 * np.pi), rng.uniform(0.5, 2.5), rng.uniform(25, 60)
+        width = rng.uniform(0.4, 1.2)
+        d = u - at - wave * np.sin(2 * np.pi * v / period + phase)
+        fade = np.clip(1 - np.abs(v - rng.uniform(-40, 40)) / rng.uniform(40, 90), 0, 1)  # lines end
+        depth = rng.uniform(0.08, 0.35)
+        groove += depth * fade * np.exp(-(d / width) ** 2)
+        wall += 0.4 * depth * fade * np.exp(-((d + 1.6 * width) / width) ** 2)
+    bounce = rng.uniform(0, 0.5)
+    tint = base / base.max()
+    light = (1 - groove + wall)[..., None] * (1 - bounce * groove[..., None] * (1 - tint)[None, None, :])
+    # the eyebrow along the side farthest from what must stay clear
+    normals = [np.array([np.cos(a), np.sin(a)]) for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)]
+    clear_at = [max(float(np.dot(c[:2], nrm)) + c[2] for c in keep) + 3.0 for nrm in normals]
+    normal, brow_at = normals[int(np.argmin(clear_at))], max(min(clear_at), 15.0)
+    width = rng.uniform(10, 16)
+    cover = np.zeros((n, n), np.uint8)
+    tangent = np.array([-normal[1], normal[0]])
+    slant = rng.choice([-1.0, 1.0])
+    for _ in range(int(rng.integers(900, 1600))):
+        along, across = rng.uniform(-70, 70), rng.uniform(0, width)
+        start = normal * (brow_at + across) + tangent * along
+        direction = slant * tangent * 0.95 + normal * 0.3 * rng.uniform(-1, 1)
+        end = start + direction / np.linalg.norm(direction) * rng.uniform(5, 12)
+        p0 = tuple(int((c + EXTENT_MM) * ppm * 4) for c in start)
+        p1 = tuple(int((c + EXTENT_MM) * ppm * 4) for c in end)
+        thick = max(1, int(round(rng.uniform(0.08, 0.15) * ppm)))
+        cv2.line(cover, p0, p1, 255, thick, lineType=cv2.LINE_AA, shift=2)
+    alpha = np.minimum(cover.astype(np.float32) / 255 * 0.9, 0.95)
+    skin_g = float(_to_srgb(base)[1])
+    level = rng.uniform(15, min(75.0, 0.8 * skin_g))  # black to mid brown, darker than the skin
+    hair = _to_linear([level, level * rng.uniform(0.78, 0.88), level * rng.uniform(0.6, 0.75)])
+    return light.astype(np.float32), alpha, hair
+
+
 def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
-           coarse: bool = False, background: str | None = None) -> dict:
+           coarse: bool = False, background: str | None = None, face: bool = False) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
@@ -194,6 +261,11 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
         plane = plane * 10 ** (-f[..., None] * od[None, None, :])
     # the card: 26 mm of paper, a 20 mm marker
     card_c = (-28.0, 22.0) if rng.random() < 0.5 else (26.0, -24.0)
+    if face:  # lines and an eyebrow under the card, which lies on them; draws of their own
+        light_face, brow, hair = _face(np.random.default_rng([seed, 4]), xx, yy, base,
+                                       [(card_c[0], card_c[1], 18.4), (centre[0], centre[1], 1.5 * radius)])
+        plane = plane * light_face
+        plane = plane * (1 - brow[..., None]) + hair[None, None, :] * brow[..., None]
     paper = _to_linear([240, 240, 236])
     x0, y0 = (int((c - 13 + EXTENT_MM) * PLANE_PX_PER_MM) for c in card_c)
     side = int(26 * PLANE_PX_PER_MM)
@@ -234,11 +306,12 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)
 
 
-def measure(job: tuple[int, bool, bool, bool, bool, str | None]) -> dict:
+def measure(job: tuple[int, bool, dict]) -> dict:
+    """Render and analyse one photo: ``job`` is (seed, lesion, other keywords of :func:`render`)."""
     from tracker.imaging.pipeline import analyze_source
 
-    seed, lesion, large, multi, coarse, background = job
-    photo = render(seed, lesion=lesion, large=large, multi=multi, coarse=coarse, background=background)
+    seed, lesion, options = job
+    photo = render(seed, lesion=lesion, **options)
     analysis = analyze_source(photo.pop("jpeg"), name=f"independent{seed}.jpg")
     m = analysis.measurement
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
@@ -246,7 +319,7 @@ def measure(job: tuple[int, bool, bool, bool, bool, str | None]) -> dict:
     return dict(seed=seed, **photo, measured=m.redness.area_mm2, scaled=m.scale.mm_per_px is not None,
                 usable=m.quality.usable, dice=2 * float((found & truth).sum()) / total if total else 1.0,
                 kinds=[r.kind for r in m.redness.regions], problems=list(m.quality.problems),
-                background=background)
+                background=options.get("background"))
 
 
 def main() -> None:
@@ -262,17 +335,19 @@ def main() -> None:
     parser.add_argument("--background", action="store_true",
                         help="the limb's edge and a table, wall or sleeve beyond it: "
                              "--n photos with a lesion and --n clear")
+    parser.add_argument("--face", action="store_true",
+                        help="expression lines and an eyebrow in the frame: --n photos with a lesion and --n clear")
     args = parser.parse_args()
     if args.large:
         return _large(args)
     if args.background:
         return _background(args)
-    jobs = [(s, True, False, args.multi, args.coarse, None) for s in range(args.n)]
-    if args.coarse:  # the clear photos of the same seeds: the same skin, light and camera
-        jobs += [(s, False, False, False, True, None) for s in range(args.n)]
+    jobs = [(s, True, dict(multi=args.multi, coarse=args.coarse, face=args.face)) for s in range(args.n)]
+    if args.coarse or args.face:  # the clear photos of the same seeds: the same skin, light and camera
+        jobs += [(s, False, dict(coarse=args.coarse, face=args.face)) for s in range(args.n)]
     else:
         clear = range(0 if args.multi else args.n // 3)
-        jobs += [(100_000 + s, False, False, False, False, None) for s in clear]
+        jobs += [(100_000 + s, False, {}) for s in clear]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     lesions = [r for r in rows if r["shape"] != "clear"]
@@ -303,8 +378,7 @@ def main() -> None:
 def _background(args) -> None:
     """What a table, a wall or a sleeve beside the limb does to the measurement, per background."""
     names = list(BACKGROUNDS)
-    jobs = [(s, lesion, False, False, False, names[s % len(names)])
-            for s in range(args.n) for lesion in (True, False)]
+    jobs = [(s, lesion, dict(background=names[s % len(names)])) for s in range(args.n) for lesion in (True, False)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     print(f"{args.n} photos with a lesion and the same {args.n} scenes clear, the limb's edge in the frame")
@@ -333,7 +407,7 @@ def _background(args) -> None:
 def _large(args) -> None:
     """What becomes of a red or dark area too large for the skin around it to be a baseline."""
     with ProcessPoolExecutor(args.jobs) as pool:
-        jobs = [(s, True, True, False, False, None) for s in range(args.n)]
+        jobs = [(s, True, dict(large=True)) for s in range(args.n)]
         rows = list(pool.map(measure, jobs, chunksize=2))
     outcome = defaultdict(list)
     for r in rows:
