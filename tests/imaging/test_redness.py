@@ -237,13 +237,14 @@ def test_hair_around_a_faint_dark_bruise_is_no_edge_of_the_skin():
     # A bruise only darker (along the skin's line, plus a tint under the JND) in the middle of
     # the skin, with hair strands across its surroundings: the strands are not measurable
     # (not in ``valid``) but are within the skin, so the bruise is judged as away from any edge.
+    # Its optical density is blood's (red/green 0.35): a neutral one is judged as a shadow anywhere.
     yy, xx = np.mgrid[:300, :400]
     bruise = np.exp(-np.log(2) * (np.hypot(xx - 200, yy - 150) / 50.0) ** 6)
     line = np.array([76.0, 12.0, 18.0]) * 4 / 76.0
     colour = (-line[:, None, None] + np.array([0.0, 1.2, -0.9])[:, None, None]) * bruise
     hb = (0.08 * bruise + np.random.default_rng(6).normal(0, 0.002, bruise.shape)).astype(np.float32)
     maps = ExcessMaps(delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
-                      delta_b=colour[2].astype(np.float32), delta_hb=hb, delta_od_red=hb * 0.85 / 0.15,
+                      delta_b=colour[2].astype(np.float32), delta_hb=hb, delta_od_red=hb * 0.35 / 0.65,
                       sigma_a=0.1, sigma_l=0.1, sigma_hb=0.002, baseline_lab=np.array([60.0, 12.0, 18.0]))
     hair = ((xx + yy) % 12 < 4) & (np.abs(np.hypot(xx - 200, yy - 150) - 100) < 25)  # across its ring
     valid = ~hair
@@ -251,3 +252,6 @@ def test_hair_around_a_faint_dark_bruise_is_no_edge_of_the_skin():
     assert [r.kind for r in regions] == ["bruise"]
     # the strands taken for the skin's edge: the shadow test applies, and the bruise is lost
     assert segment_regions(maps, valid, px_per_mm=10.0) == []
+    # as it is, wherever it lies, when it absorbs red as much as green: a neutral darkening
+    grey = dataclasses.replace(maps, delta_od_red=hb * 0.85 / 0.15)
+    assert segment_regions(grey, valid, px_per_mm=10.0, skin=np.ones(hb.shape, bool)) == []

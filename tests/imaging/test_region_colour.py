@@ -4,7 +4,7 @@ from skimage.color import rgb2lab
 
 from tracker.imaging.redness import ExcessMaps
 from tracker.imaging.region_colour import (
-    EDGE_RING_SHARE, coloured_not_shaded, visible_bruise, visibly_different,
+    EDGE_RING_SHARE, NEUTRAL_OD_RATIO, coloured_not_shaded, visible_bruise, visibly_different,
 )
 
 SKIN_SRGB = np.array([0.78, 0.58, 0.47])  # a light-medium skin, sRGB 0-1
@@ -53,3 +53,14 @@ def test_the_stricter_test_holds_only_along_the_skins_edge():
     limb[:, 135:] = False  # the limb ends 0.5 mm beyond the spot: half its ring is off the skin
     assert not visible_bruise(maps, spot, limb, skin & limb, 10.0, 2.3)
     assert EDGE_RING_SHARE < 0.5
+
+
+def test_a_neutral_darkening_is_held_to_the_shadow_test_anywhere():
+    # a region absorbing red about as much as green (dark hair between its strands, a shadow)
+    # amid the skin: only darker is not enough; blood's ratio (0.07-0.53) keeps the former rule
+    maps, spot, skin = _maps_with_spot(np.full(3, 0.7))
+    assert visible_bruise(maps, spot, skin, skin, 10.0, 2.3, red_od_ratio=0.4)
+    assert not visible_bruise(maps, spot, skin, skin, 10.0, 2.3, red_od_ratio=0.9)
+    maps, spot, skin = _maps_with_spot(np.array([0.92, 0.80, 0.90]))  # coloured: a bruise either way
+    assert visible_bruise(maps, spot, skin, skin, 10.0, 2.3, red_od_ratio=0.9)
+    assert 0.53 < NEUTRAL_OD_RATIO < 0.83

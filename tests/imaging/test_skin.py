@@ -7,11 +7,13 @@ from tracker.imaging import skin
 from tracker.imaging.skin import _blackhat_above, glare_mask, hair_mask
 
 
-def _reference_hair_mask(lum, px_per_mm, min_depth=10.0):
-    """hair_mask as first written: float black-hat, scipy labels, a loop over the dots."""
+def _reference_hair_mask(lum, px_per_mm, min_darkening=skin.HAIR_DARKENING):
+    """hair_mask as plainly written: float black-hat of ln(L* + 16), scipy labels, a loop over the dots."""
     size = max(5, (int(round(1.2 * px_per_mm)) if px_per_mm else 9) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    strands = (cv2.morphologyEx(lum, cv2.MORPH_BLACKHAT, kernel) > min_depth).view(np.uint8)
+    log_lum = (20.0 * np.log(lum.astype(np.float32) + 16.0)).astype(np.float32)
+    depth = 20.0 * np.log(1.0 / (1.0 - min_darkening)) / 3.0
+    strands = (cv2.morphologyEx(log_lum, cv2.MORPH_BLACKHAT, kernel) > depth).view(np.uint8)
     labels, n = ndi.label(strands)
     keep = np.zeros(n + 1, bool)
     for i, sl in enumerate(ndi.find_objects(labels), start=1):
@@ -34,6 +36,25 @@ def test_hair_mask_equals_the_float_blackhat_and_scipy_labelling(seed):
     lum = _skin_with_hair(seed)
     for ppm in (None, 6.0, 12.8):
         assert np.array_equal(hair_mask(lum, px_per_mm=ppm), _reference_hair_mask(lum, ppm))
+
+
+def _lab_l(linear):
+    y = np.asarray(linear, np.float64)
+    return np.where(y > 0.008856, 116 * np.cbrt(y) - 16, 903.3 * y).astype(np.float32)
+
+
+@pytest.mark.parametrize("skin_light", [0.6, 0.2, 0.04])  # L* 82 (Monk 1-2), 52 (Monk 6), 24 (Monk 9-10)
+def test_a_strand_is_hair_by_the_share_of_light_it_takes_on_any_skin(skin_light):
+    # strands 0.2 mm wide taking 35 % of the skin's light, and a fainter one (15 %), at 10 px/mm
+    light = np.full((200, 300), skin_light, np.float64)
+    light[50:52, 40:260] *= 0.65
+    light[120:122, 40:260] *= 0.85
+    hair = hair_mask(_lab_l(light), px_per_mm=10.0)
+    assert hair[50:52, 60:240].all() and not hair[120:122, 60:240].any()
+    assert not hair[80:100].any()
+    # the first, absolute rule (a black-hat of 10 L*) found the strand on pale skin only
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))
+    assert (cv2.morphologyEx(_lab_l(light), cv2.MORPH_BLACKHAT, kernel)[51, 150] > 10.0) == (skin_light > 0.5)
 
 
 def test_pixels_at_the_threshold_are_decided_by_the_exact_blackhat():

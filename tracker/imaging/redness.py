@@ -366,7 +366,7 @@ def segment_regions(maps: ExcessMaps, valid: np.ndarray, *, px_per_mm: float | N
             moles |= region
             continue
         if mean_da < jnd and not (kind == "bruise" and visible_bruise(
-                maps, region, limb, valid & ~claimed | region, px_per_mm, jnd, box)):
+                maps, region, limb, valid & ~claimed | region, px_per_mm, jnd, box, red_od_ratio=ratio)):
             # Not visibly different from the skin around it: erythema must be visibly redder
             # (melanin mottling is not), a bruise visibly different in colour from the ring of
             # skin around it (which cancels vignetting).

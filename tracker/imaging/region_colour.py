@@ -24,6 +24,14 @@ if TYPE_CHECKING:  # redness.py imports this module
 #: --background and --coarse): strips along the limb's edge or the card 0.23-0.57; lesions
 #: 0-0.15 (the card within a lesion's ring).
 EDGE_RING_SHARE = 0.2
+#: Red/green ratio of a region's excess optical density from which it absorbs red about as much as
+#: green: a neutral darkening (a shadow, dark hair, a grey cover), not blood. Blood absorbs green
+#: two to ten times as much as red (oxy-Hb ratio ~0.07, deoxy-Hb ~0.3: Prahl 1999); the bruises
+#: found on benchmarks/accuracy.py and independent.py measure 0.3-0.53. Dark eyebrows on Monk 8-10
+#: skin, between the strands the hair mask finds, measured 0.83-0.95 (benchmarks/independent.py
+#: --face), and were "bruises" of up to 1,244 mm². Such a region must be coloured, not only darker,
+#: to be a bruise (:func:`visible_bruise`), wherever it lies.
+NEUTRAL_OD_RATIO = 0.7
 
 
 def colour_means(maps: ExcessMaps, region: np.ndarray, px_per_mm: float | None, box: Box | None = None
@@ -49,10 +57,12 @@ def colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: 
 
 
 def visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin: np.ndarray,
-                   px_per_mm: float | None, jnd: float, box: Box | None = None) -> bool:
+                   px_per_mm: float | None, jnd: float, box: Box | None = None, *,
+                   red_od_ratio: float = 0.0) -> bool:
     """Whether a bruise-coloured region differs visibly (``jnd``, ΔE*ab) from the ``skin`` in a
     ring around it; along the edge of the ``limb`` (the skin with its hair, minus the card),
-    by more than a shadow would make it (:func:`coloured_not_shaded`).
+    or wherever its excess optical density is about neutral (``red_od_ratio``, red/green, of
+    NEUTRAL_OD_RATIO or more), by more than a shadow would make it (:func:`coloured_not_shaded`).
 
     At the edge of a limb in the frame the skin darkens as it turns from the light, and a
     JPEG's chroma bleeds into it from what lies beyond (the edge of the card too): measured
@@ -61,7 +71,8 @@ def visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin:
     there: the faint bruises of benchmarks/independent.py --coarse (Monk 7-9 at JPEG quality
     70) are as little off that line (2.1-2.3) and were lost when the test applied everywhere.
     """
-    if share_of_ring_not_skin(region, limb, px_per_mm, box) >= EDGE_RING_SHARE:
+    if red_od_ratio >= NEUTRAL_OD_RATIO or (share_of_ring_not_skin(region, limb, px_per_mm, box)
+                                             >= EDGE_RING_SHARE):
         return coloured_not_shaded(maps, region, skin, px_per_mm, jnd, box)
     return visibly_different(maps, region, skin, px_per_mm, jnd, box)
 
