@@ -370,9 +370,21 @@ def main() -> None:
           f"   median signed {np.median(err):+.1f} %   median Dice {np.median([r['dice'] for r in lesions]):.2f}")
     print("median signed error by profile:", {k: round(float(np.median(v)), 1) for k, v in sorted(by_shape.items())})
     print("detection by Monk tone 1-10:", " / ".join(f"{np.mean(detected[t]):.2f}" for t in sorted(detected)))
+    print("kind of the largest region found:", _kinds(lesions))
     print(f"largest false red area on clear skin: {max([r['measured'] or 0 for r in clear] + [0]):.1f} mm²"
           f"  (photos with any: {sum(1 for r in clear if r['measured'])} of {len(clear)})")
     print(f"photos not usable: {sum(not r['usable'] for r in rows)} of {len(rows)}")
+
+
+def _kinds(lesions: list[dict]) -> str:
+    """How often the largest region found on a detected lesion has the lesion's own kind: a bruise
+    called erythema makes the stricter erythema clocks run, erythema called a bruise the laxer."""
+    found = [r for r in lesions if r["usable"] and r["dice"] > 0.3 and r["kinds"]]
+    parts = []
+    for kind, other in (("erythema", "bruise"), ("bruise", "erythema")):
+        group = [r for r in found if r["kind"] == kind]
+        parts.append(f"{kind} called {other} {sum(r['kinds'][0] == other for r in group)} of {len(group)}")
+    return "; ".join(parts)
 
 
 def _background(args) -> None:
