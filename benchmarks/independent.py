@@ -167,8 +167,8 @@ def _face(rng, xx, yy, base: np.ndarray, keep: list[tuple[float, float, float]]
     expression lines and an eyebrow. Returns the light the skin gets (per channel), and the
     eyebrow's coverage and colour (linear RGB).
 
-    - Lines: 2-5 shallow furrows 0.4-1.2 mm wide, horizontal across a forehead or two vertical
-      ones between the brows ("11s"), wavy, 7-14 mm apart, 8-35 % darker in their groove and
+    - Lines: 3-5 shallow furrows 0.4-1.2 mm wide across a forehead, or 2-3 upright ones between
+      the brows (the "11s"), wavy, 7-14 mm apart, 8-35 % darker in their groove and
       brighter on the wall that faces the light. Light reaching the groove's floor has
       bounced off the skin on its walls: it takes the skin's own colour (inter-reflection),
       so a groove is also more saturated, not only darker: ``bounce`` 0-0.5 of a second
@@ -198,7 +198,7 @@ def _face(rng, xx, yy, base: np.ndarray, keep: list[tuple[float, float, float]]
     bounce = rng.uniform(0, 0.5)
     tint = base / base.max()
     light = (1 - groove + wall)[..., None] * (1 - bounce * groove[..., None] * (1 - tint)[None, None, :])
-    # the eyebrow along the side farthest from what must stay clear
+    # the eyebrow on the side where it can lie nearest the view's centre, clear of ``keep``
     normals = [np.array([np.cos(a), np.sin(a)]) for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)]
     clear_at = [max(float(np.dot(c[:2], nrm)) + c[2] for c in keep) + 3.0 for nrm in normals]
     normal, brow_at = normals[int(np.argmin(clear_at))], max(min(clear_at), 15.0)
