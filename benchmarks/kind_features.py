@@ -62,8 +62,8 @@ def main() -> None:
     ratio, neutral_free = np.array([r for _, r, _ in rows]), np.array([f for _, _, f in rows])
     for kind in ("erythema", "bruise"):
         pick = kinds == kind
-        print(f"{kind:8s} {pick.sum():3d}  r/g at percentiles 5/50/95: {np.round(np.percentile(ratio[pick], [5, 50, 95]), 3)}"
-              f"  F: {np.round(np.percentile(neutral_free[pick], [5, 50, 95]), 3)}")
+        spread = [np.round(np.percentile(v[pick], [5, 50, 95]), 3) for v in (ratio, neutral_free)]
+        print(f"{kind:8s} {pick.sum():3d}  r/g at percentiles 5/50/95: {spread[0]}  F: {spread[1]}")
     is_bruise = kinds == "bruise"
     wrong, at = _fewest_wrong(ratio, is_bruise, bruise_above=True)
     print(f"r/g: fewest wrong {wrong} of {len(rows)} (bruise from {at:.3f})")
