@@ -48,10 +48,11 @@ def test_a_bruise_as_dark_as_a_shadow_is_coloured(absorb):
 
 def test_the_stricter_test_holds_only_along_the_skins_edge():
     maps, spot, skin = _maps_with_spot(np.full(3, 0.7))  # a shadow-coloured spot
-    assert visible_bruise(maps, spot, skin, skin, 10.0, 2.3)  # amid skin: visibly darker is enough
+    # amid skin, with blood's optical density, visibly darker is enough
+    assert visible_bruise(maps, spot, skin, skin, 10.0, 2.3, red_od_ratio=0.4)
     limb = skin.copy()
     limb[:, 135:] = False  # the limb ends 0.5 mm beyond the spot: half its ring is off the skin
-    assert not visible_bruise(maps, spot, limb, skin & limb, 10.0, 2.3)
+    assert not visible_bruise(maps, spot, limb, skin & limb, 10.0, 2.3, red_od_ratio=0.4)
     assert EDGE_RING_SHARE < 0.5
 
 

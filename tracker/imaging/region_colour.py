@@ -58,7 +58,7 @@ def colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: 
 
 def visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin: np.ndarray,
                    px_per_mm: float | None, jnd: float, box: Box | None = None, *,
-                   red_od_ratio: float = 0.0) -> bool:
+                   red_od_ratio: float) -> bool:
     """Whether a bruise-coloured region differs visibly (``jnd``, ΔE*ab) from the ``skin`` in a
     ring around it; along the edge of the ``limb`` (the skin with its hair, minus the card),
     or wherever its excess optical density is about neutral (``red_od_ratio``, red/green, of
@@ -68,8 +68,9 @@ def visible_bruise(maps: ExcessMaps, region: np.ndarray, limb: np.ndarray, skin:
     JPEG's chroma bleeds into it from what lies beyond (the edge of the card too): measured
     on benchmarks/independent.py --background, darker strips tinted 0.4-2.0 off the line a
     shadow moves the colour along, which were "bruises" of up to 1,200 mm² on clear skin. Only
-    there: the faint bruises of benchmarks/independent.py --coarse (Monk 7-9 at JPEG quality
-    70) are as little off that line (2.1-2.3) and were lost when the test applied everywhere.
+    there, or where the region's optical density is about neutral (not blood's): the faint
+    bruises of benchmarks/independent.py --coarse (Monk 7-9 at JPEG quality 70) are as little
+    off that line (2.1-2.3) and were lost when the test applied everywhere.
     """
     if red_od_ratio >= NEUTRAL_OD_RATIO or (share_of_ring_not_skin(region, limb, px_per_mm, box)
                                              >= EDGE_RING_SHARE):
@@ -106,7 +107,7 @@ def coloured_not_shaded(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, 
       the same photos saved at quality 100 without chroma subsampling made no such region;
     - yet faint bruises on Monk 7-9 at quality 70 (benchmarks/independent.py --coarse):
       2.1-2.3 off, 0.62-0.92 times as much as along it. Hence :func:`visible_bruise` asks
-      this only along the skin's edge.
+      this only along the skin's edge, or of a region absorbing red about as much as green.
     """
     vec, around = colour_over_ring(maps, region, skin, px_per_mm, box)
     skin_lab = maps.baseline_lab + around
