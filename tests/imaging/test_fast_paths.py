@@ -102,15 +102,17 @@ def test_lab_planes_and_in_place_maps_equal_the_interleaved_computation():
     od = optical_density(red)
     assert np.array_equal(haemoglobin_index(rgb, channels=cv2.split(rgb), od_red=od), haemoglobin_index(rgb))
     valid = skin_mask(lab, px_per_mm=5.0)
-    plain = excess_maps(lab, haemoglobin_index(rgb), optical_density(red), valid, px_per_mm=5.0)
-    hb, od = haemoglobin_index(rgb), optical_density(red)
-    fast = excess_maps(planes, hb, od, valid, px_per_mm=5.0, overwrite_input=True)
-    for name in ("delta_l", "delta_a", "delta_b", "delta_hb", "delta_od_red"):
+    blue = np.ascontiguousarray(rgb[..., 2])
+    plain = excess_maps(lab, haemoglobin_index(rgb), optical_density(red), optical_density(blue), valid,
+                        px_per_mm=5.0)
+    hb, od, od_b = haemoglobin_index(rgb), optical_density(red), optical_density(blue)
+    fast = excess_maps(planes, hb, od, od_b, valid, px_per_mm=5.0, overwrite_input=True)
+    for name in ("delta_l", "delta_a", "delta_b", "delta_hb", "delta_od_red", "delta_od_blue"):
         assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
     assert (fast.sigma_a, fast.sigma_l, fast.sigma_hb) == (plain.sigma_a, plain.sigma_l, plain.sigma_hb)
     assert fast.delta_hb is hb and fast.delta_l is planes[0]  # computed in the inputs
     untouched = haemoglobin_index(rgb)
-    excess_maps(lab, untouched, optical_density(red), valid, px_per_mm=5.0)
+    excess_maps(lab, untouched, optical_density(red), optical_density(blue), valid, px_per_mm=5.0)
     assert np.array_equal(untouched, haemoglobin_index(rgb))  # inputs kept by default
 
 

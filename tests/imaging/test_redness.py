@@ -15,7 +15,8 @@ from tracker.imaging.redness import ExcessMaps, segment_regions
 
 def _maps(hb, da=None):
     zeros = np.zeros_like(hb)
-    return ExcessMaps(delta_l=zeros, delta_a=da if da is not None else hb * 40, delta_b=zeros, delta_hb=hb,
+    return ExcessMaps(delta_od_blue=None,
+                      delta_l=zeros, delta_a=da if da is not None else hb * 40, delta_b=zeros, delta_hb=hb,
                       delta_od_red=hb * 0.05, sigma_a=0.3, sigma_l=0.3, sigma_hb=0.01,
                       baseline_lab=np.array([60.0, 12.0, 18.0]))
 
@@ -77,7 +78,8 @@ def _mottled_skin(seed=4, shape=(700, 700), scale_px=20.0, sd=0.04):
 def _maps_with_sigma(hb):
     sigma = 1.4826 * float(np.median(np.abs(hb - np.median(hb))))
     zeros = np.zeros_like(hb)
-    return ExcessMaps(delta_l=zeros, delta_a=hb * 40, delta_b=zeros, delta_hb=hb, delta_od_red=hb * 0.05,
+    return ExcessMaps(delta_od_blue=None,
+                      delta_l=zeros, delta_a=hb * 40, delta_b=zeros, delta_hb=hb, delta_od_red=hb * 0.05,
                       sigma_a=sigma * 40, sigma_l=0.3, sigma_hb=sigma, baseline_lab=np.array([60.0, 12.0, 18.0]))
 
 
@@ -116,7 +118,8 @@ def test_a_lesion_with_a_mole_inside_stands_without_the_mole():
     da = np.where(mole, 6.0, np.where(rim, 0.0, lesion * 40)).astype(np.float32)
     dl = np.where(mole, -25.0, 0.0).astype(np.float32)
     od_red = np.where(mole, 1.0, lesion * 0.05).astype(np.float32)  # melanin: red absorbed ~ like green
-    maps = ExcessMaps(delta_l=dl, delta_a=da, delta_b=np.zeros_like(hb), delta_hb=hb, delta_od_red=od_red,
+    maps = ExcessMaps(delta_od_blue=None,
+                      delta_l=dl, delta_a=da, delta_b=np.zeros_like(hb), delta_hb=hb, delta_od_red=od_red,
                       sigma_a=0.3, sigma_l=0.3, sigma_hb=0.01, baseline_lab=np.array([60.0, 12.0, 18.0]))
     regions = segment_regions(maps, np.ones(hb.shape, bool), px_per_mm=10.0)
     assert [r.kind for r in regions] == ["erythema"]
@@ -130,8 +133,9 @@ def test_a_mole_with_a_small_halo_is_still_no_region():
     mole = r <= 10
     halo = 0.12 * np.exp(-np.log(2) * (r / 14.0) ** 4)  # a ring of skin variation hugging the mole
     hb = np.where(mole, 0.5, halo).astype(np.float32)
-    maps = ExcessMaps(delta_l=np.where(mole, -25.0, 0.0).astype(np.float32), delta_a=(hb * 12).astype(np.float32),
-                      delta_b=np.zeros_like(hb), delta_hb=hb,
+    maps = ExcessMaps(delta_od_blue=None,
+                      delta_l=np.where(mole, -25.0, 0.0).astype(np.float32),
+                      delta_a=(hb * 12).astype(np.float32), delta_b=np.zeros_like(hb), delta_hb=hb,
                       delta_od_red=np.where(mole, 1.0, halo * 0.05).astype(np.float32),
                       sigma_a=0.3, sigma_l=0.3, sigma_hb=0.01, baseline_lab=np.array([60.0, 12.0, 18.0]))
     assert segment_regions(maps, np.ones(hb.shape, bool), px_per_mm=10.0) == []
@@ -173,7 +177,8 @@ def test_a_faint_lesion_around_a_separate_small_strong_spot_stands_with_it():
 
 def _shaded_maps(hb, sigma_hb):
     """Maps of a patch darker by shading, hardly redder: ΔL* -250 x the index, red OD 0.85 x green."""
-    return ExcessMaps(delta_l=hb * -250, delta_a=hb * 35, delta_b=np.zeros_like(hb), delta_hb=hb,
+    return ExcessMaps(delta_od_blue=None,
+                      delta_l=hb * -250, delta_a=hb * 35, delta_b=np.zeros_like(hb), delta_hb=hb,
                       delta_od_red=hb * 0.85 / 0.15, sigma_a=0.05, sigma_l=0.05, sigma_hb=sigma_hb,
                       baseline_lab=np.array([60.0, 12.0, 18.0]))
 
@@ -222,7 +227,8 @@ def test_along_the_skins_edge_a_shadow_is_no_bruise_but_a_bruise_as_dark_is(monk
         + np.array([-4.0, 1.5, -3.5])[:, None, None] * bruise
     noise = np.random.default_rng(5).normal(0, 0.002, strip.shape)
     hb = (0.04 * (strip + bruise) + noise).astype(np.float32)
-    maps = ExcessMaps(delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
+    maps = ExcessMaps(delta_od_blue=None,
+                      delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
                       delta_b=colour[2].astype(np.float32), delta_hb=hb, delta_od_red=hb * 0.85 / 0.15,
                       sigma_a=0.1, sigma_l=0.1, sigma_hb=0.002, baseline_lab=np.array([60.0, 12.0, 18.0]))
     regions = segment_regions(maps, valid, px_per_mm=10.0)
@@ -243,7 +249,8 @@ def test_hair_around_a_faint_dark_bruise_is_no_edge_of_the_skin():
     line = np.array([76.0, 12.0, 18.0]) * 4 / 76.0
     colour = (-line[:, None, None] + np.array([0.0, 1.2, -0.9])[:, None, None]) * bruise
     hb = (0.08 * bruise + np.random.default_rng(6).normal(0, 0.002, bruise.shape)).astype(np.float32)
-    maps = ExcessMaps(delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
+    maps = ExcessMaps(delta_od_blue=None,
+                      delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
                       delta_b=colour[2].astype(np.float32), delta_hb=hb, delta_od_red=hb * 0.35 / 0.65,
                       sigma_a=0.1, sigma_l=0.1, sigma_hb=0.002, baseline_lab=np.array([60.0, 12.0, 18.0]))
     hair = ((xx + yy) % 12 < 4) & (np.abs(np.hypot(xx - 200, yy - 150) - 100) < 25)  # across its ring
@@ -255,3 +262,29 @@ def test_hair_around_a_faint_dark_bruise_is_no_edge_of_the_skin():
     # as it is, wherever it lies, when it absorbs red as much as green: a neutral darkening
     grey = dataclasses.replace(maps, delta_od_red=hb * 0.85 / 0.15)
     assert segment_regions(grey, valid, px_per_mm=10.0, skin=np.ones(hb.shape, bool)) == []
+
+
+def test_a_bruise_coloured_region_absorbing_blue_as_oxy_haemoglobin_does_is_erythema_and_found_the_same():
+    # a red/green ratio of 0.35 (bruise-coloured: erythema's 0.07-0.18 lifted by the skin's
+    # texture under it, or a bruise's), told apart by the blue: tracker.imaging.kinds.blue_tilt
+    yy, xx = np.mgrid[:300, :400]
+    spot = np.exp(-np.log(2) * (np.hypot(xx - 200, yy - 150) / 50.0) ** 6)
+    hb = (0.08 * spot + np.random.default_rng(6).normal(0, 0.002, spot.shape)).astype(np.float32)
+    od_r = hb * 0.35 / 0.65
+    colour = np.array([-4.0, 3.0, -1.0])[:, None, None] * spot  # visibly different: kept by colour
+    maps = ExcessMaps(delta_od_blue=None,
+                      delta_l=colour[0].astype(np.float32), delta_a=colour[1].astype(np.float32),
+                      delta_b=colour[2].astype(np.float32), delta_hb=hb, delta_od_red=od_r,
+                      sigma_a=0.1, sigma_l=0.1, sigma_hb=0.002, baseline_lab=np.array([60.0, 12.0, 18.0]))
+    valid = np.ones(hb.shape, bool)
+    unknown = segment_regions(maps, valid, px_per_mm=10.0)
+    assert [r.kind for r in unknown] == ["bruise"]  # without OD_blue the ratio decides, as before
+
+    def with_tilt(tilt):  # OD_blue from 2 OD_B - OD_R - OD_G = tilt (OD_G - OD_R)
+        return dataclasses.replace(maps, delta_od_blue=((tilt * hb + 2 * od_r + hb) / 2).astype(np.float32))
+
+    oxy = segment_regions(with_tilt(0.5), valid, px_per_mm=10.0)
+    assert [r.kind for r in oxy] == ["erythema"]
+    assert np.array_equal(oxy[0].mask, unknown[0].mask)  # what is found is the same
+    assert [r.kind for r in segment_regions(with_tilt(-0.9), valid, px_per_mm=10.0)] == ["bruise"]  # deoxy-Hb
+    assert [r.kind for r in segment_regions(with_tilt(3.0), valid, px_per_mm=10.0)] == ["bruise"]  # bilirubin

@@ -25,7 +25,8 @@ def _maps_with_spot(scale_linear: np.ndarray) -> tuple[ExcessMaps, np.ndarray, n
     spot = np.hypot(yy - 100, xx - 100) <= 30
     planes = [np.where(spot, d, 0.0).astype(np.float32) for d in delta]
     zero = np.zeros(spot.shape, np.float32)
-    maps = ExcessMaps(delta_l=planes[0], delta_a=planes[1], delta_b=planes[2], delta_hb=zero,
+    maps = ExcessMaps(delta_od_blue=None,
+                      delta_l=planes[0], delta_a=planes[1], delta_b=planes[2], delta_hb=zero,
                       delta_od_red=zero, sigma_a=0.1, sigma_l=0.1, sigma_hb=0.002, baseline_lab=skin_lab)
     return maps, spot, ~spot
 

@@ -46,11 +46,14 @@ def mad_sigma(values: np.ndarray) -> tuple[float, float]:
 
 
 def fit_skin_surface(channels: Sequence[np.ndarray], skin: np.ndarray, clip_high: tuple[int, ...], order: int,
-                      step: int, iterations: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+                      step: int, iterations: int, *, judged: int | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Sigma-clipped least-squares polynomial of each channel over the skin, on a ``step`` grid.
 
     Returns the coefficients (terms, channels), the grid's skin mask and the fitted surface's
     values at those points (channels, points); None when fewer than 50 points are skin.
+    ``judged``: only the first ``judged`` channels decide which points are clipped (default all);
+    the others are fitted on the points those keep.
     """
     hgt, wid = skin.shape
     grid = np.ascontiguousarray(skin[::step, ::step])
@@ -73,7 +76,7 @@ def fit_skin_surface(channels: Sequence[np.ndarray], skin: np.ndarray, clip_high
         fitted = cv2.gemm(coef, design, 1.0, None, 0.0, flags=cv2.GEMM_1_T)  # (channels, points)
         resid = values - fitted
         sigma = np.array([[mad_sigma(r[keep])[1] + 1e-6] for r in resid])  # per channel, (channels, 1)
-        new_keep = np.all(np.abs(resid) <= 3 * sigma, axis=0)
+        new_keep = np.all(np.abs(resid[:judged]) <= 3 * sigma[:judged], axis=0)
         for c in clip_high:
             new_keep &= resid[c] <= 2 * sigma[c, 0]
         # clipping drops outliers (lesions, moles) from the skin; where it would drop nearly all

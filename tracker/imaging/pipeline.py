@@ -222,7 +222,7 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     if card_poly is not None:  # clear the card's pixels in place (no full-frame temporaries)
         skin = np.ascontiguousarray(skin)
         cv2.fillPoly(skin.view(np.uint8), [np.round(card_poly).astype(np.int32)], 0)
-    planes = cv2.split(rgb)  # once, for glare, the haemoglobin index and OD_red
+    planes = cv2.split(rgb)  # once, for glare, the haemoglobin index, OD_red and OD_blue
     glare = glare_mask(rgb, lab, channels=planes)
     quality = assess_quality(rgb, cal=cal, skin=skin, glare=glare, original_px_per_mm=original_ppm)
     valid = skin & ~glare & ~hair_mask(lab[0], px_per_mm=ppm)
@@ -245,11 +245,11 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     if not quality.usable:
         return not_measured(quality)
 
-    od_red = optical_density(planes[0])
+    od_red, od_blue = optical_density(planes[0]), optical_density(planes[2])
     hb = haemoglobin_index(rgb, channels=planes, od_red=od_red)
-    # lab's planes, hb and od_red are this function's temporaries: the maps are computed in them
-    maps = redness_mod.excess_maps(lab, hb, od_red, valid, px_per_mm=ppm, overwrite_input=True)
-    del lab, hb, od_red
+    # lab's planes, hb, od_red and od_blue are this function's temporaries: the maps are made in them
+    maps = redness_mod.excess_maps(lab, hb, od_red, od_blue, valid, px_per_mm=ppm, overwrite_input=True)
+    del lab, hb, od_red, od_blue
     if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
         # a large red or dark area bends the skin surface: no normal skin to measure it against
         return not_measured(Quality.from_problems(quality.problems + ("uneven_skin",), sharpness=quality.sharpness))

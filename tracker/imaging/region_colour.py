@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tracker.imaging.kinds import blue_tilt
 from tracker.imaging.masks import Box, padded_box, ring_around, share_of_ring_not_skin
 
 if TYPE_CHECKING:  # redness.py imports this module
@@ -46,6 +47,18 @@ def colour_means(maps: ExcessMaps, region: np.ndarray, px_per_mm: float | None, 
     d_od_g = d_od_r + d_hb
     ratio = d_od_r / d_od_g if d_od_g > 1e-6 else 0.0
     return dl, da, db, ratio, (np.count_nonzero(inside) / px_per_mm**2 if px_per_mm else None)
+
+
+def region_blue_tilt(maps: ExcessMaps, region: np.ndarray, box: Box | None = None) -> float | None:
+    """:func:`~tracker.imaging.kinds.blue_tilt` of a region's mean excess optical density; None
+    when the maps carry no OD_blue."""
+    if maps.delta_od_blue is None:
+        return None
+    y0, y1, x0, x1 = padded_box(region, 0, box)
+    inside = region[y0:y1, x0:x1]
+    d_od_r, d_hb, d_od_b = (float(ch[y0:y1, x0:x1][inside].mean()) for ch in
+                            (maps.delta_od_red, maps.delta_hb, maps.delta_od_blue))
+    return blue_tilt(d_od_r, d_od_r + d_hb, d_od_b)
 
 
 def colour_z(maps: ExcessMaps, region: np.ndarray, skin: np.ndarray, px_per_mm: float | None,
