@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 #: Version of the measurement algorithm. Bump it whenever a change can alter a
 #: figure; stored measurements record it so history is never silently rewritten.
-ALGORITHM_VERSION = "1.7.0"
+ALGORITHM_VERSION = "1.8.0"
 
 RegionKind = Literal["erythema", "bruise"]
 

@@ -239,3 +239,26 @@ def test_erythema_whose_red_green_ratio_the_skin_lifts_is_no_bruise(monkeypatch)
     monkeypatch.setattr(kinds, "OXY_BLUE_TILT", (9.0, 9.0))  # the ratio alone, as before
     before = analyze_source(photo["jpeg"], name="erythema.jpg").measurement
     assert [r.kind for r in before.redness.regions] == ["bruise"]
+
+
+def test_faint_erythema_on_dark_skin_is_found_and_still_there_after_three_days_is_flagged():
+    # benchmarks/independent.py seed 75: a Gaussian spot of 144 mm² on Monk 7 skin. Over its
+    # half-maximum area the mean Δa* is 1.9, under the JND, while its core is plainly redder:
+    # it was missed, and a photo of it 80 h after the injection said nothing (G7: contact).
+    from datetime import datetime, timedelta
+
+    from benchmarks.independent import render
+    from tracker.imaging.pipeline import analyze_source
+    from tracker.triage import assess
+
+    photo = render(75)
+    assert (photo["tone"], photo["kind"]) == (7, "erythema")
+    m = analyze_source(photo["jpeg"], name="spot.jpg").measurement
+    assert [r.kind for r in m.redness.regions] == ["erythema"]
+    region = m.redness.regions[0]
+    assert region.mean_delta_a < 2.3 < region.peak_delta_a
+    assert m.redness.area_mm2 == pytest.approx(photo["area"], rel=0.2)  # a peaked spot reads large
+    injected = datetime(2026, 3, 2, 9, 0)
+    later = m.with_time(hours_since_injection=80.0, taken_at=injected + timedelta(hours=80))
+    assessment = assess([later], injected_at=injected)
+    assert assessment.level == "contact" and "G7" in [r.source for r in assessment.reasons]

@@ -288,3 +288,19 @@ def test_a_bruise_coloured_region_absorbing_blue_as_oxy_haemoglobin_does_is_eryt
     assert np.array_equal(oxy[0].mask, unknown[0].mask)  # what is found is the same
     assert [r.kind for r in segment_regions(with_tilt(-0.9), valid, px_per_mm=10.0)] == ["bruise"]  # deoxy-Hb
     assert [r.kind for r in segment_regions(with_tilt(3.0), valid, px_per_mm=10.0)] == ["bruise"]  # bilirubin
+
+
+def test_erythema_with_a_visibly_redder_core_is_found_though_its_mean_stays_under_the_jnd():
+    # Dark skin: the same blood moves a* about 3 times less than on mid-tone skin, and over the
+    # half-maximum region of a peaked spot the mean Δa* stays under the JND while its core is
+    # visibly redder (benchmarks/independent.py: Monk 7 and 10 spots of 70-150 mm² were missed).
+    yy, xx = np.mgrid[:300, :300]
+    spot = np.exp(-((xx - 150) ** 2 + (yy - 150) ** 2) / (2 * 30.0**2))
+    hb = (0.1 * spot + np.random.default_rng(3).normal(0, 0.002, spot.shape)).astype(np.float32)
+    da = (3.0 * spot).astype(np.float32)  # core over the JND (2.3); mean over f >= 1/2: 0.72 of 3.0
+    regions = segment_regions(_maps(hb, da), np.ones(hb.shape, bool), px_per_mm=10.0)
+    assert [r.kind for r in regions] == ["erythema"]
+    assert regions[0].mean_delta_a < 2.3 < regions[0].peak_delta_a
+    # nowhere visibly redder: not found, however clearly the index stands out
+    faint = _maps(hb, (2.0 * spot).astype(np.float32))
+    assert segment_regions(faint, np.ones(hb.shape, bool), px_per_mm=10.0) == []

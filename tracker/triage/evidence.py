@@ -4,9 +4,12 @@ Definitions (parameters in rules.yaml ``presence``):
 
 - A kind of redness (``erythema``, ``bruise``, or ``any``) is *present* in a photo
   when its area is at least ``min_area_mm2`` (scaled photo) or ``min_area_px``
-  (unscaled photo), and, for erythema, its mean excess redness is at least
-  ``min_delta_a`` (one just-noticeable difference in CIELAB a*). Bruises are
-  found by darkness and hue, so their a* excess can be small; area alone counts.
+  (unscaled photo), and, for erythema, its mean excess redness or its peak (a
+  core visibly redder) is at least ``min_delta_a`` (one just-noticeable
+  difference in CIELAB a*). The same blood moves a* about three times less on
+  the darkest skin than on mid-tone skin: over a peaked spot's area the mean
+  stays under the JND there while its core is plainly redder. Bruises are found by darkness and
+  hue, so their a* excess can be small; area alone counts.
 - When imaging reports a total red area without regions, it is counted as
   erythema (the kind with the stricter rules), never dropped.
 - Area trends use scaled photos only (pixel areas from different distances are
@@ -117,7 +120,8 @@ def _finding(regions: list[Region], scaled: bool, kind: str, presence: PresenceS
     diameters = [x.max_diameter_mm for x in regions if x.max_diameter_mm is not None]
     max_diameter = max(diameters, default=0.0) if scaled else None
     big_enough = area_mm2 >= presence.min_area_mm2 if scaled else area_px >= presence.min_area_px
-    red_enough = kind == "bruise" or delta_a >= presence.min_delta_a or (
+    peak = max((x.peak_delta_a for x in regions), default=0.0)
+    red_enough = kind == "bruise" or max(delta_a, peak) >= presence.min_delta_a or (
         kind == "any" and any(x.kind == "bruise" for x in regions)
     )
     return KindFinding(area_mm2, area_px, delta_a, max_diameter, bool(regions) and big_enough and red_enough)

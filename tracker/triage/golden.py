@@ -2,7 +2,8 @@
 
 A case is ``{photos: [...], symptoms: [...], injected: true}``; each photo is
 ``{h: hours since injection, erythema_mm2, bruise_mm2, erythema_delta_a,
-bruise_delta_a, erythema_diameter_mm, bruise_diameter_mm, bumps_mm: [...],
+erythema_peak_delta_a (default 1.5 times the mean), bruise_delta_a,
+erythema_diameter_mm, bruise_diameter_mm, bumps_mm: [...],
 scaled: true, usable: true, px_per_mm2: 100}`` (only ``h`` is required). With
 ``injected: false`` the injection time is withheld and photos carry only their
 capture time. :func:`synthetic_measurement` is the same factory for tests.
@@ -20,8 +21,9 @@ from tracker.measurement import Bump, PhotoMeasurement, Quality, Redness, Region
 CASE_INJECTED_AT = datetime(2026, 1, 5, 9, 0)
 
 _CASE_KEYS = {"photos", "symptoms", "injected"}
-_PHOTO_KEYS = {"h", "erythema_mm2", "bruise_mm2", "erythema_delta_a", "bruise_delta_a", "erythema_diameter_mm",
-               "bruise_diameter_mm", "bumps_mm", "scaled", "usable", "px_per_mm2"}
+_PHOTO_KEYS = {"h", "erythema_mm2", "bruise_mm2", "erythema_delta_a", "erythema_peak_delta_a",
+               "bruise_delta_a", "erythema_diameter_mm", "bruise_diameter_mm", "bumps_mm", "scaled", "usable",
+               "px_per_mm2"}
 
 
 def validate_case(case: Any) -> str | None:
@@ -46,12 +48,13 @@ def validate_case(case: Any) -> str | None:
 
 
 def _region(kind: str, area_mm2: float, delta_a: float, diameter_mm: float | None, scaled: bool,
-            px_per_mm2: float) -> Region:
+            px_per_mm2: float, peak_delta_a: float | None = None) -> Region:
     diameter = diameter_mm if diameter_mm is not None else 2.0 * math.sqrt(area_mm2 / math.pi)
     return Region(
         kind=kind, area_px=int(round(area_mm2 * px_per_mm2)), area_mm2=area_mm2 if scaled else None,
         max_diameter_mm=diameter if scaled else None, mean_delta_a=delta_a, centroid_px=(400, 300),
-        peak_delta_a=delta_a * 1.5, max_diameter_px=diameter * math.sqrt(px_per_mm2),
+        peak_delta_a=delta_a * 1.5 if peak_delta_a is None else peak_delta_a,
+        max_diameter_px=diameter * math.sqrt(px_per_mm2),
     )
 
 
@@ -61,6 +64,7 @@ def synthetic_measurement(
     erythema_mm2: float = 0.0,
     bruise_mm2: float = 0.0,
     erythema_delta_a: float = 8.0,
+    erythema_peak_delta_a: float | None = None,
     bruise_delta_a: float = 4.0,
     erythema_diameter_mm: float | None = None,
     bruise_diameter_mm: float | None = None,
@@ -73,10 +77,10 @@ def synthetic_measurement(
 ) -> PhotoMeasurement:
     """A PhotoMeasurement as imaging would report it for the given areas (circular regions)."""
     regions = tuple(
-        _region(kind, area, delta_a, diameter, scaled, px_per_mm2)
-        for kind, area, delta_a, diameter in (
-            ("erythema", erythema_mm2, erythema_delta_a, erythema_diameter_mm),
-            ("bruise", bruise_mm2, bruise_delta_a, bruise_diameter_mm),
+        _region(kind, area, delta_a, diameter, scaled, px_per_mm2, peak)
+        for kind, area, delta_a, diameter, peak in (
+            ("erythema", erythema_mm2, erythema_delta_a, erythema_diameter_mm, erythema_peak_delta_a),
+            ("bruise", bruise_mm2, bruise_delta_a, bruise_diameter_mm, None),
         )
         if area > 0
     )
