@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.independent import _to_linear, render  # noqa: E402
+from benchmarks.independent_scene import _to_linear, render  # noqa: E402
 
 
 def features(seed: int) -> tuple[str, float, float] | None:

@@ -97,7 +97,7 @@ def test_a_photo_without_the_card_says_to_put_the_card_in_view(clinic, photos):
 
 
 def test_a_strongly_compressed_photo_is_measured_and_says_the_original_would_show_more(clinic):
-    from benchmarks.independent import render  # Monk 8 skin, JPEG quality 70
+    from benchmarks.independent_scene import render  # Monk 8 skin, JPEG quality 70
 
     at = sign_in("ada")
     at = upload(at, "forwarded.jpg", render(4, lesion=False)["jpeg"])

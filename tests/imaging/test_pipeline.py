@@ -123,7 +123,7 @@ def test_the_plateaus_of_a_coarse_jpeg_on_dark_skin_are_not_redness(monkeypatch)
     # and the blocks beyond it stand 1.3-1.8 steps redder, all of them identically. That was a
     # 2,400 mm² "erythema"; now the photo is measured clear, with the advice to send the
     # original photo, since faint redness could hide in such steps.
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging import redness
     from tracker.imaging.pipeline import analyze_source
 
@@ -140,7 +140,7 @@ def test_a_sleeve_or_a_table_beside_the_arm_is_not_skin(monkeypatch):
     # (benchmarks/independent.py --background). A red sleeve beside clear Monk 5 skin was an
     # 1,887 mm² "erythema", and a bruise beside a wooden table was refused (uneven_skin): the
     # surface counted as skin, and the skin's fitted colour bent towards it.
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging import pipeline
     from tracker.imaging.pipeline import analyze_source
 
@@ -163,7 +163,7 @@ def test_the_darkened_edge_of_the_arm_is_no_bruise_but_a_bruise_near_it_is(monke
     # benchmarks/independent.py --background: the skin darkens as the arm turns from the light
     # (Monk 9 and 8 skin beside a navy sleeve). The darkened strip is as dark as a bruise and
     # a JPEG's chroma steps tint it, but it is no change of colour: it was an 865 mm² "bruise".
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging import region_colour
     from tracker.imaging.pipeline import analyze_source
 
@@ -192,7 +192,7 @@ def test_an_eyebrow_on_dark_skin_is_no_bruise_but_a_bruise_below_it_is(monkeypat
     # little of the light for the hair mask's former 10 L* (on L* 8-20 skin), and between them
     # the brow darkens the skin as a shadow does (red/green optical density ~0.9, not blood's):
     # it was a "bruise" of 1,244 mm².
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging import region_colour
     from tracker.imaging.pipeline import analyze_source
 
@@ -212,7 +212,7 @@ def test_a_dark_photos_jpeg_blocks_do_not_bend_the_skin_surface(monkeypatch):
     # Monk 10 skin at L* 13 (benchmarks/independent.py --face seed 52): the JPEG's blocks put the
     # skin on a few levels, and the sigma clipping of the skin surface kept 70 of 5,174 points,
     # to which it bent by 0.64 in the index: the clear photo was refused as uneven skin.
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging import baseline
     from tracker.imaging.pipeline import analyze_source
 
@@ -227,7 +227,7 @@ def test_erythema_whose_red_green_ratio_the_skin_lifts_is_no_bruise(monkeypatch)
     # benchmarks/independent.py: erythema (red/green optical density 0.18) on skin whose texture
     # under it is a little darker read a ratio of 0.33, over the bruise line (0.30), and ran the
     # bruise's two-week clock (G10) instead of the 48 h of G4. Its blue tilt is oxy-haemoglobin's.
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging import kinds
     from tracker.imaging.pipeline import analyze_source
 
@@ -247,7 +247,7 @@ def test_faint_erythema_on_dark_skin_is_found_and_still_there_after_three_days_i
     # it was missed, and a photo of it 80 h after the injection said nothing (G7: contact).
     from datetime import datetime, timedelta
 
-    from benchmarks.independent import render
+    from benchmarks.independent_scene import render
     from tracker.imaging.pipeline import analyze_source
     from tracker.triage import assess
 
