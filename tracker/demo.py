@@ -177,9 +177,13 @@ def _seed_patient(store: Store, clinic_id: int, p: DemoPatient, root: Path, out_
         level = result.assessment.level if result.assessment else level
     if p.keep_next and len(series["photos"]) > len(photos):
         nxt = series["photos"][len(photos)]
+        # moved as the series was, it could be dated after now (by up to a day: the queue then
+        # read "10 h since injection, latest photo 20 h after injection"); then it is dated a
+        # few minutes before now, after the series' last photo
+        kept_shift = min(shift, now - timedelta(minutes=5) - _taken_at(nxt))
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"{p.username}-next-photo.jpg").write_bytes(
-            shifted_jpeg((root / p.series / nxt["file"]).read_bytes(), shift))
+            shifted_jpeg((root / p.series / nxt["file"]).read_bytes(), kept_shift))
     return level
 
 
