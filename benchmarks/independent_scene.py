@@ -193,15 +193,38 @@ def _face(rng, xx, yy, base: np.ndarray, keep: list[tuple[float, float, float]]
     return light.astype(np.float32), alpha, hair
 
 
+def _flash(rng, img: np.ndarray, plane_to_image: np.ndarray, centre, light_colour: np.ndarray) -> np.ndarray:
+    """The phone's flash: light falling off away from the frame's centre (to 0.45-0.75 at the
+    edge of the frame's width) and a sheen, the flash reflected by the skin's surface, which keeps
+    the light's colour: a broad Gaussian lobe of 2-20 % of the light a white surface would
+    return, 4-12 % of the frame's width across, on the lesion half of the time (the patient
+    centres the site), elsewhere in the middle of the frame otherwise, mottled as oily skin is."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy = w * rng.uniform(0.35, 0.65), h * rng.uniform(0.35, 0.65)
+    fall = 1.0 / (1.0 + rng.uniform(0.2, 0.6) * ((xx - cx) ** 2 + (yy - cy) ** 2) / (0.5 * w) ** 2) ** 2
+    if rng.random() < 0.5:
+        px = plane_to_image @ np.array([(centre[0] + EXTENT_MM) * PLANE_PX_PER_MM,
+                                        (centre[1] + EXTENT_MM) * PLANE_PX_PER_MM, 1.0])
+        sx, sy = px[0] / px[2], px[1] / px[2]
+    else:
+        sx, sy = w * rng.uniform(0.3, 0.7), h * rng.uniform(0.3, 0.7)
+    radius = w * rng.uniform(0.04, 0.12)
+    oily = 1 + 0.5 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 3) * 3
+    sheen = rng.uniform(0.02, 0.2) * np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / (2 * radius**2)) * oily.clip(0)
+    return img * fall[..., None] + sheen[..., None] * light_colour[None, None, :].astype(np.float32)
+
+
 def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
-           coarse: bool = False, background: str | None = None, face: bool = False) -> dict:
+           coarse: bool = False, background: str | None = None, face: bool = False, flash: bool = False) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
     frame 110-180 mm wide: spreading redness that fills much of the photo. ``multi``: several
     injection points (see :func:`_injection_points`) instead of one lesion. ``coarse``: Monk 6-10
     only, JPEG quality 70. ``background``: a key of :data:`BACKGROUNDS` beyond the limb's edge
-    (see :func:`_limb_edge`).
+    (see :func:`_limb_edge`). ``flash``: the phone's flash, its fall-off and a sheen on the skin
+    (see :func:`_flash`).
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
@@ -257,7 +280,9 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     cast = str(rng.choice(list(CASTS)))
     gradient, direction = rng.uniform(0.0, 0.5), rng.uniform(0, 2 * np.pi)
     light = 1 - gradient * (0.5 + 0.5 * (xx * np.cos(direction) + yy * np.sin(direction)) / EXTENT_MM)
-    lin = plane * light[..., None] * np.array(CASTS[cast], np.float32) * rng.uniform(0.7, 1.1)
+    exposure = rng.uniform(0.7, 1.1)
+    lin = plane * light[..., None] * np.array(CASTS[cast], np.float32) * exposure
+    white = np.array(CASTS[cast], np.float32) * exposure  # what a white surface returns
     tilt, rot, dist = float(rng.uniform(0, 35)), float(rng.uniform(0, 360)), float(rng.uniform(150, 260))
     w, h = (1600, 1200) if rng.random() < 0.7 else (2000, 1500)
     px_per_mm = float(rng.uniform(9, 15))
@@ -266,6 +291,8 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     to_mm = np.array([[1 / PLANE_PX_PER_MM, 0, -EXTENT_MM], [0, 1 / PLANE_PX_PER_MM, -EXTENT_MM], [0, 0, 1]])
     img = cv2.warpPerspective(lin.astype(np.float32), hmat @ to_mm, (w, h), flags=cv2.INTER_AREA,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(0.02, 0.02, 0.02))
+    if flash:
+        img = _flash(np.random.default_rng([seed, 5]), img, hmat @ to_mm, centre, white)
     srgb = _to_srgb(img) + rng.normal(0, rng.uniform(1, 4), img.shape)
     quality = int(rng.integers(70, 96))
     if coarse:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 #: Version of the measurement algorithm. Bump it whenever a change can alter a
 #: figure; stored measurements record it so history is never silently rewritten.
-ALGORITHM_VERSION = "1.8.0"
+ALGORITHM_VERSION = "1.9.0"
 
 RegionKind = Literal["erythema", "bruise"]
 
@@ -36,12 +36,14 @@ PROBLEM_ADVICE: dict[str, str] = {
     "not_skin": "We could not find enough skin in this photo. Make sure the injection site fills most of the photo.",
     "low_resolution": "The photo is too small to measure. Use the phone camera's full resolution.",
     "compressed": "This photo was saved with strong compression (for example sent through a messaging app), so faint redness may not show in it. If you can, upload the original photo straight from the phone's camera.",
+    "shine": "The skin is shiny in this photo (light reflected from a flash or a lamp), and shine can hide redness. Turn the flash off, face a window rather than a lamp, gently pat the skin dry, and retake it.",
     "uneven_skin": "The skin colour changes a lot across this photo (a large red or dark area, or uneven light), so there is not enough normal skin to compare with. Retake it from a little further away, so that normal skin shows all around the area, in even light, with nothing red or pink (clothing, a towel) beside the skin. If a red or dark area is large or spreading, contact your provider.",
 }
 
 #: Problems that make a photo unusable for measurement. The others only limit
 #: what can be measured (e.g. ``no_card``: measured in pixels, unscaled).
-BLOCKING_PROBLEMS = frozenset({"blurry", "too_dark", "overexposed", "not_skin", "low_resolution", "uneven_skin"})
+BLOCKING_PROBLEMS = frozenset({"blurry", "too_dark", "overexposed", "not_skin", "low_resolution", "uneven_skin",
+                               "shine"})
 
 
 @dataclass(frozen=True)

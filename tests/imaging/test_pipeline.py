@@ -262,3 +262,25 @@ def test_faint_erythema_on_dark_skin_is_found_and_still_there_after_three_days_i
     later = m.with_time(hours_since_injection=80.0, taken_at=injected + timedelta(hours=80))
     assessment = assess([later], injected_at=injected)
     assert assessment.level == "contact" and "G7" in [r.source for r in assessment.reasons]
+
+
+def test_a_sheen_that_hides_redness_is_refused_with_advice_not_called_clear(monkeypatch):
+    # benchmarks/independent.py --flash seed 16: 133 mm² of erythema on Monk 6 skin under the
+    # flash's sheen (the flash reflected at the skin's surface, grey on dark skin and unclipped,
+    # so no glare). The photo passed as usable and nothing was found.
+    import math
+
+    from benchmarks.independent_scene import render
+    from tracker.imaging import pipeline
+    from tracker.imaging.pipeline import analyze_source
+
+    flash = render(16, flash=True)["jpeg"]
+    m = analyze_source(flash, name="flash.jpg").measurement
+    assert not m.quality.usable and "shine" in m.quality.problems
+    assert any("flash" in advice for advice in m.quality.advice)
+    plain = render(16)  # the same scene without the flash
+    m = analyze_source(plain["jpeg"], name="plain.jpg").measurement
+    assert m.quality.usable and m.redness.area_mm2 == pytest.approx(plain["area"], rel=0.1)
+    monkeypatch.setattr(pipeline, "SHINE_MAX_MM2", math.inf)
+    before = analyze_source(flash, name="flash.jpg").measurement
+    assert before.quality.usable and before.redness.area_mm2 < 5
