@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tracker.imaging.color import haemoglobin_index, linear_to_srgb, optical_density, rgb_to_lab_planes
+from tracker.imaging.color import (haemoglobin_index, linear_to_srgb, optical_density, rgb_to_lab, rgb_to_lab_planes,
+                                  srgb_to_linear)
 from tracker.imaging.redness import ExcessMaps, excess_maps
 from tracker.imaging.shine import shine_area_mm2, shine_fall, shine_mask, skin_linear_rgb
 
@@ -120,3 +121,11 @@ def test_skin_that_lost_its_melanin_is_no_shine():
     valid = np.ones(SHAPE, bool)
     assert not shine_mask(maps, valid, PPM).any()
     assert shine_mask(maps, valid, PPM, white_balanced=False).any()  # the colour test needs the card
+
+
+def test_the_skins_linear_colour_inverts_the_pipelines_cielab():
+    rgb = np.array([[[96, 65, 52], [234, 218, 186], [41, 36, 32]]], np.uint8)  # Monk 8, 4, 10
+    lab = rgb_to_lab(rgb)
+    for i in range(3):
+        linear = srgb_to_linear(rgb[0, i])
+        assert skin_linear_rgb(lab[0, i]) == pytest.approx(linear, rel=0.01, abs=2e-4)

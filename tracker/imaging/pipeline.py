@@ -251,14 +251,16 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     # lab's planes, hb, od_red and od_blue are this function's temporaries: the maps are made in them
     maps = redness_mod.excess_maps(lab, hb, od_red, od_blue, valid, px_per_mm=ppm, overwrite_input=True)
     del lab, hb, od_red, od_blue
-    shine = shine_mask(maps, valid, ppm, white_balanced=gains is not None)
-    if shine_area_mm2(shine, ppm) >= SHINE_MAX_MM2:
-        # a sheen hides the redness under it: not "clear", a retake without it (tracker/imaging/shine.py)
-        return not_measured(Quality.from_problems(quality.problems + ("shine",),
-                                                  sharpness=quality.sharpness))
+    refused = []
     if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
         # a large red or dark area bends the skin surface: no normal skin to measure it against
-        return not_measured(Quality.from_problems(quality.problems + ("uneven_skin",), sharpness=quality.sharpness))
+        refused.append("uneven_skin")
+    if shine_area_mm2(shine_mask(maps, valid, ppm, white_balanced=gains is not None), ppm) >= SHINE_MAX_MM2:
+        # a sheen hides the redness under it: not "clear", a retake without it (tracker/imaging/shine.py)
+        refused.append("shine")
+    if refused:  # each with its advice (uneven_skin's says when to contact the provider)
+        return not_measured(Quality.from_problems(quality.problems + tuple(refused),
+                                                  sharpness=quality.sharpness))
     quantum_hb = _jpeg_quantum(photo, valid)
     if redness_mod.compression_limited(maps, quantum_hb):
         quality = Quality.from_problems(quality.problems + ("compressed",), sharpness=quality.sharpness)
