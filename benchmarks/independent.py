@@ -183,26 +183,13 @@ def _flash(args) -> None:
     clear = [r for r in rows if r["shape"] == "clear"]
     outcome = defaultdict(list)
     for r in lesions:
-        ratio = (r["measured"] or 0) / r["area"]
-        if "shine" in r["problems"]:
-            key = "refused: shine, with advice"
-        elif not r["usable"]:
-            key = "not usable: " + ", ".join(r["problems"])
-        elif r["dice"] <= 0.3:
-            key = "MISSED: usable, lesion not found"
-        elif ratio < 0.5:
-            key = "measured under half its area"
-        else:
-            key = "measured, at least half its area"
+        key = _outcome(r, "shine", missed=r["dice"] <= 0.3)
         outcome[key].append(r)
         if args.cases:
             print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}",
                   f"true {r['area']:.0f}", "measured", r["measured"], r["problems"], key)
     print(f"{len(lesions)} photos with a lesion under the flash, {len(clear)} clear")
-    for key, group in sorted(outcome.items()):
-        errs = [100 * ((r["measured"] or 0) / r["area"] - 1) for r in group]
-        tones = sorted(r["tone"] for r in group)
-        print(f"  {key}: {len(group)} (median area error {np.median(errs):+.0f} %; Monk {tones})")
+    _print_outcomes(outcome, tones=True)
     false = [r["measured"] for r in clear if r["measured"]]
     print(f"clear photos: refused for shine {sum('shine' in r['problems'] for r in clear)},"
           f" otherwise not usable {sum(not r['usable'] and 'shine' not in r['problems'] for r in clear)},"
@@ -216,25 +203,34 @@ def _large(args) -> None:
         rows = list(pool.map(measure, jobs, chunksize=2))
     outcome = defaultdict(list)
     for r in rows:
-        ratio = (r["measured"] or 0) / r["area"]
-        if "uneven_skin" in r["problems"]:
-            key = "refused: uneven_skin, with advice"
-        elif not r["usable"]:
-            key = "not usable: " + ", ".join(r["problems"])
-        elif ratio == 0:
-            key = "MISSED: usable, nothing found"
-        elif ratio < 0.5:
-            key = "measured under half its area"
-        else:
-            key = "measured, at least half its area"
+        key = _outcome(r, "uneven_skin", missed=not r["measured"])
         outcome[key].append(r)
         if args.cases:
             print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}",
                   f"true {r['area']:.0f}", "measured", r["measured"], key)
     print(f"{len(rows)} photos with a lesion 30-80 mm across")
+    _print_outcomes(outcome, tones=False)
+
+
+def _outcome(r: dict, refusal: str, *, missed: bool) -> str:
+    """What became of one photo with a lesion: refused with ``refusal``'s advice, not usable for
+    another reason, ``missed`` on a usable photo, or measured under / at least half its area."""
+    if refusal in r["problems"]:
+        return f"refused: {refusal}, with advice"
+    if not r["usable"]:
+        return "not usable: " + ", ".join(r["problems"])
+    if missed:
+        return "MISSED: usable, lesion not found"
+    if (r["measured"] or 0) / r["area"] < 0.5:
+        return "measured under half its area"
+    return "measured, at least half its area"
+
+
+def _print_outcomes(outcome: dict[str, list[dict]], *, tones: bool) -> None:
     for key, group in sorted(outcome.items()):
         errs = [100 * ((r["measured"] or 0) / r["area"] - 1) for r in group]
-        print(f"  {key}: {len(group)} (median area error {np.median(errs):+.0f} %)")
+        where = f"; Monk {sorted(r['tone'] for r in group)}" if tones else ""
+        print(f"  {key}: {len(group)} (median area error {np.median(errs):+.0f} %{where})")
 
 
 if __name__ == "__main__":
