@@ -211,12 +211,14 @@ def _flash(rng, img: np.ndarray, plane_to_image: np.ndarray, centre, light_colou
         sx, sy = w * rng.uniform(0.3, 0.7), h * rng.uniform(0.3, 0.7)
     radius = w * rng.uniform(0.04, 0.12)
     oily = 1 + 0.5 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 3) * 3
-    sheen = rng.uniform(0.02, 0.2) * np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / (2 * radius**2)) * oily.clip(0)
+    lobe = np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / (2 * radius**2))
+    sheen = rng.uniform(0.02, 0.2) * lobe * oily.clip(0)
     return img * fall[..., None] + sheen[..., None] * light_colour[None, None, :].astype(np.float32)
 
 
 def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
-           coarse: bool = False, background: str | None = None, face: bool = False, flash: bool = False) -> dict:
+           coarse: bool = False, background: str | None = None, face: bool = False,
+           flash: bool = False) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a

@@ -42,8 +42,8 @@ PROBLEM_ADVICE: dict[str, str] = {
 
 #: Problems that make a photo unusable for measurement. The others only limit
 #: what can be measured (e.g. ``no_card``: measured in pixels, unscaled).
-BLOCKING_PROBLEMS = frozenset({"blurry", "too_dark", "overexposed", "not_skin", "low_resolution", "uneven_skin",
-                               "shine"})
+BLOCKING_PROBLEMS = frozenset({"blurry", "too_dark", "overexposed", "not_skin", "low_resolution",
+                               "uneven_skin", "shine"})
 
 
 @dataclass(frozen=True)
