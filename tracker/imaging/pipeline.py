@@ -255,7 +255,9 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
         # a large red or dark area bends the skin surface: no normal skin to measure it against
         refused.append("uneven_skin")
-    if shine_area_mm2(shine_mask(maps, valid, ppm, white_balanced=gains is not None), ppm) >= SHINE_MAX_MM2:
+    shine_ppm = ppm or WORKING_PX_PER_MM  # unscaled: the scale the pipeline aims at
+    if shine_area_mm2(shine_mask(maps, valid, shine_ppm, white_balanced=gains is not None),
+                      shine_ppm) >= SHINE_MAX_MM2:
         # a sheen hides the redness under it: not "clear", a retake without it (tracker/imaging/shine.py)
         refused.append("shine")
     if refused:  # each with its advice (uneven_skin's says when to contact the provider)

@@ -99,20 +99,20 @@ def shine_rise(skin_lab: np.ndarray, green_share: float = SHINE_GREEN_SHARE) -> 
     return float((skin_lab[0] + 16.0) * ((1.0 / (1.0 - green_share)) ** (1.0 / 3.0) - 1.0))
 
 
-def shine_mask(maps: ExcessMaps, valid: np.ndarray, px_per_mm: float | None, *,
+def shine_mask(maps: ExcessMaps, valid: np.ndarray, px_per_mm: float, *,
                white_balanced: bool = True) -> np.ndarray:
     """(M, N) bool: the skin under shine (see the module's docstring); all False without OD_blue.
 
     Shine is a patch of millimetres, so it is found on maps reduced to about SHINE_PX_PER_MM
     (about 2 ms at 800 x 600 px, against 30 ms at the working resolution) and the mask enlarged.
     When the photo is ``white_balanced`` (on the card), each patch must also have *added* light
-    of the light's colour, as a reflection does (:func:`_adds_the_lights_colour`).
+    of the light's colour, as a reflection does (:func:`_adds_the_lights_colour`). Without a scale
+    the caller passes the working scale the pipeline aims at (``WORKING_PX_PER_MM``).
     """
     if maps.delta_od_blue is None or not valid.any():
         return np.zeros(valid.shape, bool)
-    ppm = px_per_mm or 6.5  # the working scale the pipeline reduces photos to, when unscaled
     hgt, wid = valid.shape
-    factor = max(1, int(ppm // SHINE_PX_PER_MM))
+    factor = max(1, int(px_per_mm // SHINE_PX_PER_MM))
     size = (max(1, wid // factor), max(1, hgt // factor))
 
     def reduced(plane: np.ndarray) -> np.ndarray:
@@ -121,7 +121,7 @@ def shine_mask(maps: ExcessMaps, valid: np.ndarray, px_per_mm: float | None, *,
     ok = reduced(valid.view(np.uint8)) > 0.99  # wholly skin
     od_red, od_blue = reduced(maps.delta_od_red), reduced(maps.delta_od_blue)
     drop = cv2.subtract(od_blue, od_red)
-    small_ppm = ppm / factor
+    small_ppm = px_per_mm / factor
     cv2.GaussianBlur(drop, (0, 0), small_ppm, dst=drop)  # 1 mm
     sigma = mad_sigma(drop[ok])[1] if ok.any() else 0.0
     level = -max(shine_fall(maps.baseline_lab), SHINE_MIN_SIGMAS * sigma)
@@ -160,6 +160,6 @@ def _adds_the_lights_colour(skin_rgb: np.ndarray, excess_od: list[np.ndarray]) -
     return bool(added.min() > 0 and added.max() <= SHINE_NEUTRAL_SPREAD * added.min())
 
 
-def shine_area_mm2(shine: np.ndarray, px_per_mm: float | None) -> float:
-    """Area of the shine in mm² (at the working scale the pipeline reduces photos to, when unscaled)."""
-    return cv2.countNonZero(shine.view(np.uint8)) / (px_per_mm or 6.5) ** 2
+def shine_area_mm2(shine: np.ndarray, px_per_mm: float) -> float:
+    """Area of the shine in mm²."""
+    return cv2.countNonZero(shine.view(np.uint8)) / px_per_mm**2
