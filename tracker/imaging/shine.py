@@ -114,9 +114,13 @@ def shine_mask(maps: ExcessMaps, valid: np.ndarray, px_per_mm: float, *,
     hgt, wid = valid.shape
     factor = max(1, int(px_per_mm // SHINE_PX_PER_MM))
     size = (max(1, wid // factor), max(1, hgt // factor))
+    # the frame cut to whole factor x factor blocks (the last rows and columns, under 0.5 mm, are
+    # not looked at): OpenCV's area averaging then takes its integer path, 0.19 ms a map at
+    # 811 x 608 px against 0.95 ms for the exact 4.01 of the whole frame
+    crop = (slice(0, size[1] * factor), slice(0, size[0] * factor))
 
     def reduced(plane: np.ndarray) -> np.ndarray:
-        return cv2.resize(np.ascontiguousarray(plane, np.float32), size, interpolation=cv2.INTER_AREA)
+        return cv2.resize(np.asarray(plane[crop], np.float32), size, interpolation=cv2.INTER_AREA)
 
     ok = reduced(valid.view(np.uint8)) > 0.99  # wholly skin
     od_red, od_blue = reduced(maps.delta_od_red), reduced(maps.delta_od_blue)
@@ -144,7 +148,9 @@ def shine_mask(maps: ExcessMaps, valid: np.ndarray, px_per_mm: float, *,
             if (patch & edge).any() or (white_balanced and not _adds_the_lights_colour(
                     skin_rgb, [od[patch] for od in (od_red, od_green, od_blue)])):
                 small[patch] = 0
-    return (cv2.resize(small, (wid, hgt), interpolation=cv2.INTER_NEAREST) > 0) & valid
+    out = np.zeros(valid.shape, bool)
+    out[crop] = cv2.resize(small, (size[0] * factor, size[1] * factor), interpolation=cv2.INTER_NEAREST) > 0
+    return out & valid
 
 
 def _adds_the_lights_colour(skin_rgb: np.ndarray, excess_od: list[np.ndarray]) -> bool:
