@@ -34,6 +34,10 @@ a sheen, the flash reflected by the skin's surface (``independent_scene._flash``
 half of the time. ``--n`` photos with a lesion and a third as many clear: how many are measured,
 refused with advice (``shine``) or passed as usable with the lesion missed.
 
+``--shadow`` lays a soft cast shadow across the same scenes, the phone's or the hand's
+(``independent_scene._shadow``), its edge through the lesion half of the time and the card on
+either side of it: ``--n`` photos with a lesion and a third as many clear, counted as ``--flash``.
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --coarse --n 60 --jobs 2
@@ -41,6 +45,7 @@ Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --background --n 64 --jobs 2
       .venv/bin/python benchmarks/independent.py --face --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --flash --n 120 --jobs 2
+      .venv/bin/python benchmarks/independent.py --shadow --n 120 --jobs 2
 """
 
 from __future__ import annotations
@@ -91,9 +96,13 @@ def main() -> None:
                         help="expression lines and an eyebrow in the frame: --n photos with a lesion and --n clear")
     parser.add_argument("--flash", action="store_true",
                         help="the phone's flash: fall-off and a sheen on the skin, often on the lesion")
+    parser.add_argument("--shadow", action="store_true",
+                        help="a soft cast shadow across the frame, often through the lesion")
     args = parser.parse_args()
     if args.flash:
-        return _flash(args)
+        return _lit(args, "flash", "shine")
+    if args.shadow:
+        return _lit(args, "shadow", "shine")
     if args.large:
         return _large(args)
     if args.background:
@@ -172,27 +181,28 @@ def _background(args) -> None:
                       f"true {r['area']:.0f}", "measured", r["measured"], r["kinds"], r["problems"])
 
 
-def _flash(args) -> None:
-    """Under the flash's sheen: is a lesion measured, refused with advice, or missed on a photo passed
-    as usable (the understatement the ``shine`` refusal is for)?"""
-    jobs = [(s, True, dict(flash=True)) for s in range(args.n)]
-    jobs += [(100_000 + s, False, dict(flash=True)) for s in range(args.n // 3)]
+def _lit(args, option: str, refusal: str) -> None:
+    """Under the flash's sheen (``option`` "flash") or a cast shadow ("shadow"): is a lesion
+    measured, refused with ``refusal``'s advice, or missed on a photo passed as usable (the
+    understatement the ``shine`` refusal is for)?"""
+    jobs = [(s, True, {option: True}) for s in range(args.n)]
+    jobs += [(100_000 + s, False, {option: True}) for s in range(args.n // 3)]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(measure, jobs, chunksize=2))
     lesions = [r for r in rows if r["shape"] != "clear"]
     clear = [r for r in rows if r["shape"] == "clear"]
     outcome = defaultdict(list)
     for r in lesions:
-        key = _outcome(r, "shine", missed=r["dice"] <= 0.3)
+        key = _outcome(r, refusal, missed=r["dice"] <= 0.3)
         outcome[key].append(r)
         if args.cases:
             print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}",
                   f"true {r['area']:.0f}", "measured", r["measured"], r["problems"], key)
-    print(f"{len(lesions)} photos with a lesion under the flash, {len(clear)} clear")
+    print(f"{len(lesions)} photos with a lesion, {option}, {len(clear)} clear")
     _print_outcomes(outcome, tones=True)
     false = [r["measured"] for r in clear if r["measured"]]
-    print(f"clear photos: refused for shine {sum('shine' in r['problems'] for r in clear)},"
-          f" otherwise not usable {sum(not r['usable'] and 'shine' not in r['problems'] for r in clear)},"
+    print(f"clear photos: refused for {refusal} {sum(refusal in r['problems'] for r in clear)},"
+          f" otherwise not usable {sum(not r['usable'] and refusal not in r['problems'] for r in clear)},"
           f" with false area {len(false)} (largest {max(false, default=0):.0f} mm²)")
 
 

@@ -216,9 +216,29 @@ def _flash(rng, img: np.ndarray, plane_to_image: np.ndarray, centre, light_colou
     return img * fall[..., None] + sheen[..., None] * light_colour[None, None, :].astype(np.float32)
 
 
+def _shadow(rng, img: np.ndarray, plane_to_image: np.ndarray, centre) -> np.ndarray:
+    """A soft cast shadow, the phone's or the hand's between the light and the skin: 30-65 % of
+    the light blocked beyond a straight edge with a penumbra 2-10 % of the frame's width, the edge
+    through the lesion half of the time, elsewhere in the middle of the frame otherwise. The card
+    lies on either side of it."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    if rng.random() < 0.5:
+        px = plane_to_image @ np.array([(centre[0] + EXTENT_MM) * PLANE_PX_PER_MM,
+                                        (centre[1] + EXTENT_MM) * PLANE_PX_PER_MM, 1.0])
+        ex, ey = px[0] / px[2], px[1] / px[2]
+    else:
+        ex, ey = w * rng.uniform(0.25, 0.75), h * rng.uniform(0.25, 0.75)
+    across = (xx - ex) * np.cos(angle) + (yy - ey) * np.sin(angle)
+    penumbra, blocked = w * rng.uniform(0.02, 0.1), rng.uniform(0.3, 0.65)
+    shade = 1 - blocked / (1 + np.exp(-across / (0.25 * penumbra)))
+    return img * shade[..., None].astype(np.float32)
+
+
 def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
            coarse: bool = False, background: str | None = None, face: bool = False,
-           flash: bool = False) -> dict:
+           flash: bool = False, shadow: bool = False) -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
@@ -226,7 +246,7 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     injection points (see :func:`_injection_points`) instead of one lesion. ``coarse``: Monk 6-10
     only, JPEG quality 70. ``background``: a key of :data:`BACKGROUNDS` beyond the limb's edge
     (see :func:`_limb_edge`). ``flash``: the phone's flash, its fall-off and a sheen on the skin
-    (see :func:`_flash`).
+    (see :func:`_flash`). ``shadow``: a soft cast shadow across the frame (see :func:`_shadow`).
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
@@ -295,6 +315,8 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(0.02, 0.02, 0.02))
     if flash:
         img = _flash(np.random.default_rng([seed, 5]), img, hmat @ to_mm, centre, white)
+    if shadow:
+        img = _shadow(np.random.default_rng([seed, 6]), img, hmat @ to_mm, centre)
     srgb = _to_srgb(img) + rng.normal(0, rng.uniform(1, 4), img.shape)
     quality = int(rng.integers(70, 96))
     if coarse:

@@ -6,7 +6,7 @@ from PIL import Image
 from skimage.color import rgb2lab
 
 from tracker.imaging.color import (
-    haemoglobin_index, jpeg_step_index, rgb_to_lab, srgb_to_linear, white_balance_gains,
+    haemoglobin_index, jpeg_step_index, rgb_to_lab, srgb_to_linear, unclipped_gains, white_balance_gains,
 )
 
 
@@ -32,6 +32,40 @@ def test_white_balance_on_the_card_makes_a_tinted_white_neutral():
     patch[:] = np.round(enc * 255).astype(np.uint8)
     lab = rgb_to_lab(patch, gains=gains)
     assert abs(lab[..., 1]).max() < 1.0 and abs(lab[..., 2]).max() < 1.0
+
+
+def _srgb(linear) -> np.ndarray:
+    linear = np.asarray(linear, np.float64)
+    enc = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return np.round(enc * 255).astype(np.uint8)
+
+
+def test_gains_that_would_push_lit_skin_past_white_keep_the_balance_and_lower_the_exposure():
+    # the card in a shadow: its white photographed at 0.3 of a warm light, the skin beside it in the
+    # full light (reflectance 0.55 x 0.45 x 0.35 of that light), the lesion on it redder
+    light = np.array([1.0, 0.85, 0.6])
+    gains = white_balance_gains(0.85 * 0.3 * light)
+    frame = np.empty((60, 80, 3), np.uint8)
+    frame[:] = _srgb(np.array([0.55, 0.45, 0.35]) * light * 0.9)
+    frame[20:40, 30:50] = _srgb(np.array([0.55, 0.33, 0.28]) * light * 0.9)
+    clipped = rgb_to_lab(frame, gains=gains)[0, 0]
+    assert clipped[0] > 99.9 and np.hypot(clipped[1], clipped[2]) < 1.5  # as it was: white, hardly a colour
+    fitted = unclipped_gains(frame, gains)
+    assert_allclose(fitted / fitted[1], gains / gains[1], rtol=1e-6)  # the same balance
+    assert fitted[1] < gains[1]
+    lab = rgb_to_lab(frame, gains=fitted)
+    assert lab[0, 0, 0] < 100.0 and lab[0, 0, 1] > 3.0  # skin-coloured again
+    assert lab[30, 40, 1] - lab[0, 0, 1] > 5.0  # and the lesion redder than the skin
+
+
+def test_gains_that_clip_nothing_the_camera_did_not_are_kept():
+    light = np.array([1.0, 0.85, 0.6])
+    gains = white_balance_gains(0.85 * 0.7 * light)
+    frame = np.empty((60, 80, 3), np.uint8)
+    frame[:] = _srgb(np.array([0.55, 0.45, 0.35]) * light * 0.7)  # skin under the card's light
+    frame[:5, :5] = 255  # glare, blown by the camera itself, and a few bright pixels (0.5 %)
+    frame[10, :24] = _srgb(0.85 * light * 0.9)
+    assert unclipped_gains(frame, gains) is gains or np.array_equal(unclipped_gains(frame, gains), gains)
 
 
 def test_the_haemoglobin_index_of_a_lesion_over_skin_does_not_depend_on_the_illuminant():

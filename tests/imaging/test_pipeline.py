@@ -284,3 +284,21 @@ def test_a_sheen_that_hides_redness_is_refused_with_advice_not_called_clear(monk
     monkeypatch.setattr(pipeline, "SHINE_MAX_MM2", math.inf)
     before = analyze_source(flash, name="flash.jpg").measurement
     assert before.quality.usable and before.redness.area_mm2 < 5
+
+
+def test_lit_skin_beside_a_card_in_shadow_is_measured_not_clipped_to_white(monkeypatch):
+    # benchmarks/independent.py --shadow seed 112: a 137 mm² bruise on Monk 2 skin in the full
+    # light, the card in the shadow of the phone. The card's gains, which also bring its white to
+    # a set exposure, pushed the lit skin past white: "not skin", and the bruise was missed on a
+    # photo passed as usable.
+    from benchmarks.independent_scene import render
+    from tracker.imaging import pipeline
+    from tracker.imaging.pipeline import analyze_source
+
+    photo = render(112, shadow=True)
+    m = analyze_source(photo["jpeg"], name="shadow.jpg").measurement
+    assert m.quality.usable and m.scale.white_balanced
+    assert m.redness.area_mm2 == pytest.approx(photo["area"], rel=0.1)
+    monkeypatch.setattr(pipeline, "unclipped_gains", lambda rgb, gains: gains)
+    before = analyze_source(photo["jpeg"], name="shadow.jpg").measurement
+    assert before.quality.usable and before.redness.area_mm2 < 5

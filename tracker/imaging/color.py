@@ -89,6 +89,45 @@ def white_balance_gains(white_linear: np.ndarray, *, target: float = CARD_WHITE_
     return (target / white).astype(np.float32)
 
 
+#: A camera's own clipping: codes at or above this in any channel are blown already (glare).
+CLIPPED_CODE = 250
+#: Share of the photo's pixels the card's gains may push past white (that the camera did not)
+#: before the gains' exposure part is lowered (:func:`unclipped_gains`).
+MAX_CLIPPED_BY_GAINS = 0.01
+
+
+def unclipped_gains(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """The card's white-balance ``gains``, lowered by one common factor when they would push more
+    than MAX_CLIPPED_BY_GAINS of the photo's unclipped pixels past white.
+
+    The gains also normalise exposure: they bring the card's white to CARD_WHITE_LINEAR. Skin is
+    darker than the paper under the same light, but not when the card lies in a shadow (of the
+    phone or the hand holding it) or faces away from the light: the lit skin then came out above
+    white, CIELAB clipped it to L* 100 with no colour, and it was "not skin", so a lesion on it
+    went unmeasured on a photo passed as usable (benchmarks/independent.py --shadow: a 180 mm²
+    spot on Monk 2 skin missed, three measured under half). A common factor keeps the balance
+    (the ratios of the gains) and lowers only the exposure, until all but 0.5 % of those pixels
+    fit under white. Cheap on the usual photo: one comparison per pixel with each channel's first
+    code that the gain would clip.
+    """
+    gains = np.asarray(gains, np.float32)
+    # first code of each channel that the gain takes to white or beyond (256: none)
+    first = [int(np.searchsorted(_SRGB_LUT * g, np.float32(1.0))) for g in gains]
+    if min(first) >= CLIPPED_CODE:
+        return gains
+    pixels = np.ascontiguousarray(rgb)
+    unclipped = cv2.inRange(pixels, (0, 0, 0), (CLIPPED_CODE - 1,) * 3)
+    fits = cv2.inRange(pixels, (0, 0, 0), tuple(min(f, 256) - 1 for f in first))
+    pushed = cv2.countNonZero(cv2.subtract(unclipped, fits))
+    if pushed <= MAX_CLIPPED_BY_GAINS * unclipped.size:
+        return gains
+    # rare: the gains' brightest channel of each unclipped pixel, and a factor for its 99.5th
+    # percentile (0.98 of white: the skin's texture has room above it)
+    levels = cv2.LUT(pixels, (_SRGB_LUT[:, None] * gains[None, :]).astype(np.float32).reshape(1, 256, 3))
+    brightest = cv2.max(cv2.max(levels[..., 0], levels[..., 1]), levels[..., 2])[unclipped > 0]
+    return gains * np.float32(min(1.0, 0.98 / float(np.percentile(brightest, 99.5))))
+
+
 def rgb_to_lab(rgb: np.ndarray, *, gains: np.ndarray | None = None) -> np.ndarray:
     """sRGB uint8 to CIELAB (D65) float32, optionally white-balanced in linear light.
 

@@ -29,7 +29,7 @@ from tracker.imaging.calibrate import (
     to_plane_mm,
 )
 from tracker.imaging.color import (
-    haemoglobin_index, jpeg_step_index, optical_density, rgb_to_lab_planes, white_balance_gains,
+    haemoglobin_index, jpeg_step_index, optical_density, rgb_to_lab_planes, unclipped_gains, white_balance_gains,
 )
 from tracker.imaging.load import LoadedPhoto, load_photo
 from tracker.imaging.quality import assess_quality
@@ -209,6 +209,8 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     rgb = photo.rgb
     cal = find_card(rgb, marker_mm=marker_mm) if card is _FIND else card
     gains = white_balance_gains(cal.white_linear) if cal is not None and cal.white_linear is not None else None
+    if gains is not None:  # skin lit more brightly than the card is not pushed past white
+        gains = unclipped_gains(rgb, gains)
     lab = rgb_to_lab_planes(rgb, gains=gains)  # L*, a*, b* planes: no interleaved copy, no split
     ppm = cal.px_per_mm if cal is not None else None
     original_ppm = ppm / photo.scale if ppm else None
