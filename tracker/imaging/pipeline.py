@@ -29,7 +29,8 @@ from tracker.imaging.calibrate import (
     to_plane_mm,
 )
 from tracker.imaging.color import (
-    haemoglobin_index, jpeg_step_index, optical_density, rgb_to_lab_planes, unclipped_gains, white_balance_gains,
+    haemoglobin_index, jpeg_step_index, optical_density, rgb_to_lab_planes, unclipped_gains,
+    white_balance_gains,
 )
 from tracker.imaging.load import LoadedPhoto, load_photo
 from tracker.imaging.quality import assess_quality
