@@ -193,6 +193,17 @@ def _face(rng, xx, yy, base: np.ndarray, keep: list[tuple[float, float, float]]
     return light.astype(np.float32), alpha, hair
 
 
+def _on_the_lesion_half_the_time(rng, plane_to_image: np.ndarray, centre, size: tuple[int, int],
+                                 middle: tuple[float, float]) -> tuple[float, float]:
+    """Image point of the lesion's centre half of the time, else a point drawn in the ``middle``
+    shares of the frame's width and height (``size``)."""
+    if rng.random() < 0.5:
+        px = plane_to_image @ np.array([(centre[0] + EXTENT_MM) * PLANE_PX_PER_MM,
+                                        (centre[1] + EXTENT_MM) * PLANE_PX_PER_MM, 1.0])
+        return px[0] / px[2], px[1] / px[2]
+    return size[0] * rng.uniform(*middle), size[1] * rng.uniform(*middle)
+
+
 def _flash(rng, img: np.ndarray, plane_to_image: np.ndarray, centre, light_colour: np.ndarray) -> np.ndarray:
     """The phone's flash: light falling off away from the frame's centre (to 0.45-0.75 at the
     edge of the frame's width) and a sheen, the flash reflected by the skin's surface, which keeps
@@ -203,12 +214,7 @@ def _flash(rng, img: np.ndarray, plane_to_image: np.ndarray, centre, light_colou
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     cx, cy = w * rng.uniform(0.35, 0.65), h * rng.uniform(0.35, 0.65)
     fall = 1.0 / (1.0 + rng.uniform(0.2, 0.6) * ((xx - cx) ** 2 + (yy - cy) ** 2) / (0.5 * w) ** 2) ** 2
-    if rng.random() < 0.5:
-        px = plane_to_image @ np.array([(centre[0] + EXTENT_MM) * PLANE_PX_PER_MM,
-                                        (centre[1] + EXTENT_MM) * PLANE_PX_PER_MM, 1.0])
-        sx, sy = px[0] / px[2], px[1] / px[2]
-    else:
-        sx, sy = w * rng.uniform(0.3, 0.7), h * rng.uniform(0.3, 0.7)
+    sx, sy = _on_the_lesion_half_the_time(rng, plane_to_image, centre, (w, h), (0.3, 0.7))
     radius = w * rng.uniform(0.04, 0.12)
     oily = 1 + 0.5 * cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 3) * 3
     lobe = np.exp(-((xx - sx) ** 2 + (yy - sy) ** 2) / (2 * radius**2))
@@ -224,12 +230,7 @@ def _shadow(rng, img: np.ndarray, plane_to_image: np.ndarray, centre) -> np.ndar
     h, w = img.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)
-    if rng.random() < 0.5:
-        px = plane_to_image @ np.array([(centre[0] + EXTENT_MM) * PLANE_PX_PER_MM,
-                                        (centre[1] + EXTENT_MM) * PLANE_PX_PER_MM, 1.0])
-        ex, ey = px[0] / px[2], px[1] / px[2]
-    else:
-        ex, ey = w * rng.uniform(0.25, 0.75), h * rng.uniform(0.25, 0.75)
+    ex, ey = _on_the_lesion_half_the_time(rng, plane_to_image, centre, (w, h), (0.25, 0.75))
     across = (xx - ex) * np.cos(angle) + (yy - ey) * np.sin(angle)
     penumbra, blocked = w * rng.uniform(0.02, 0.1), rng.uniform(0.3, 0.65)
     shade = 1 - blocked / (1 + np.exp(-across / (0.25 * penumbra)))
