@@ -104,8 +104,9 @@ def unclipped_gains(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
     darker than the paper under the same light, but not when the card lies in a shadow (of the
     phone or the hand holding it) or faces away from the light: the lit skin then came out above
     white, CIELAB clipped it to L* 100 with no colour, and it was "not skin", so a lesion on it
-    went unmeasured on a photo passed as usable (benchmarks/independent.py --shadow: a 180 mm²
-    spot on Monk 2 skin missed, three measured under half). A common factor keeps the balance
+    went unmeasured on a photo passed as usable (benchmarks/independent.py --shadow: a 137 mm²
+    bruise on Monk 2 skin missed, five lesions on Monk 1-4 measured at 49-89 % of their area;
+    now 96-101 %). A common factor keeps the balance
     (the ratios of the gains) and lowers only the exposure, until all but 0.5 % of those pixels
     fit under white. Cheap on the usual photo: one comparison per pixel with each channel's first
     code that the gain would clip.
