@@ -62,8 +62,8 @@ def test_gains_that_clip_nothing_the_camera_did_not_are_kept():
     gains = white_balance_gains(0.85 * 0.7 * light)
     frame = np.empty((60, 80, 3), np.uint8)
     frame[:] = _srgb(np.array([0.55, 0.45, 0.35]) * light * 0.7)  # skin under the card's light
-    frame[:5, :5] = 255  # glare, blown by the camera itself, and a few bright pixels (0.5 %)
-    frame[10, :24] = _srgb(0.85 * light * 0.9)
+    frame[:5, :5] = 255  # glare, blown by the camera itself, and a few bright pixels (0.8 %)
+    frame[10:12, :19] = _srgb(0.85 * light * 0.9)
     assert np.array_equal(unclipped_gains(frame, gains), gains)
 
 
