@@ -38,6 +38,11 @@ refused with advice (``shine``) or passed as usable with the lesion missed.
 (``independent_scene._shadow``), its edge through the lesion half of the time and the card on
 either side of it: ``--n`` photos with a lesion and a third as many clear, counted as ``--flash``.
 
+``--p3`` encodes the plain scenes a second and a third time as an iPhone does, in Display P3
+(``independent_scene.render(colour_space=...)``): once with the ICC profile embedded, once without
+it (what a reader that ignores the profile sees). For each, against the same scene in sRGB: the
+median ratio of the mean excess redness (Δa*) and of the area, per Monk tone band, and detection.
+
 Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --large --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --coarse --n 60 --jobs 2
@@ -46,6 +51,7 @@ Run:  .venv/bin/python benchmarks/independent.py --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --face --n 60 --jobs 2
       .venv/bin/python benchmarks/independent.py --flash --n 120 --jobs 2
       .venv/bin/python benchmarks/independent.py --shadow --n 120 --jobs 2
+      .venv/bin/python benchmarks/independent.py --p3 --n 120 --jobs 2
 """
 
 from __future__ import annotations
@@ -74,7 +80,7 @@ def measure(job: tuple[int, bool, dict]) -> dict:
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
     total = int(found.sum() + truth.sum())
     return dict(seed=seed, **photo, measured=m.redness.area_mm2, scaled=m.scale.mm_per_px is not None,
-                usable=m.quality.usable, dice=2 * float((found & truth).sum()) / total if total else 1.0,
+                usable=m.quality.usable, mean_delta_a=m.redness.mean_delta_a, dice=2 * float((found & truth).sum()) / total if total else 1.0,
                 kinds=[r.kind for r in m.redness.regions], problems=list(m.quality.problems),
                 background=options.get("background"))
 
@@ -98,7 +104,11 @@ def main() -> None:
                         help="the phone's flash: fall-off and a sheen on the skin, often on the lesion")
     parser.add_argument("--shadow", action="store_true",
                         help="a soft cast shadow across the frame, often through the lesion")
+    parser.add_argument("--p3", action="store_true",
+                        help="the plain scenes in Display P3, with and without the profile, against sRGB")
     args = parser.parse_args()
+    if args.p3:
+        return _p3(args)
     if args.flash:
         return _lit(args, "flash", "shine")
     if args.shadow:
@@ -204,6 +214,40 @@ def _lit(args, option: str, refusal: str) -> None:
     print(f"clear photos: refused for {refusal} {sum(refusal in r['problems'] for r in clear)},"
           f" otherwise not usable {sum(not r['usable'] and refusal not in r['problems'] for r in clear)},"
           f" with false area {len(false)} (largest {max(false, default=0):.0f} mm²)")
+
+
+def _p3(args) -> None:
+    """An iPhone's Display P3 photos, the profile read or ignored, against the same scenes in sRGB."""
+    spaces = ("sRGB", "display-p3", "display-p3-untagged")
+    jobs = [(s, True, dict(colour_space=space)) for s in range(args.n) for space in spaces]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(measure, jobs, chunksize=3))
+    by_seed = defaultdict(dict)
+    for r, (seed, _, options) in zip(rows, jobs):
+        by_seed[seed][options["colour_space"]] = r
+
+    def found(r: dict) -> bool:
+        return r["usable"] and r["dice"] > 0.3
+
+    print(f"{args.n} scenes with a lesion, each encoded in sRGB and in Display P3 (profile embedded / not)")
+    for space in spaces:
+        pairs = [(v["sRGB"], v[space]) for v in by_seed.values()]
+        line = f"  {space:20s} detected {sum(found(b) for _, b in pairs)} of {len(pairs)}"
+        if space != "sRGB":
+            both = [(a, b) for a, b in pairs if found(a) and found(b) and a["measured"] and b["measured"]]
+            for band, tones in (("Monk 1-4", range(1, 5)), ("Monk 5-7", range(5, 8)), ("Monk 8-10", range(8, 11))):
+                group = [(a, b) for a, b in both if a["tone"] in tones]
+                intensity = np.median([b["mean_delta_a"] / a["mean_delta_a"] for a, b in group])
+                line += f"; {band}: Δa* x {intensity:.3f}"
+            area = np.median([b["measured"] / a["measured"] for a, b in both])
+            line += f"; area x {area:.3f} (median of {len(both)} found in both)"
+        print(line)
+        if args.cases:
+            for seed, v in by_seed.items():
+                a, b = v["sRGB"], v[space]
+                print("   ", seed, "Monk", a["tone"], a["kind"], f"amp {a['amplitude']:.2f}", f"true {a['area']:.0f}",
+                      f"sRGB {a['measured']} Δa* {a['mean_delta_a']:.2f}", f"{space} {b['measured']}"
+                      f" Δa* {b['mean_delta_a']:.2f}", "usable" if b["usable"] else b["problems"])
 
 
 def _large(args) -> None:

@@ -48,6 +48,11 @@ BACKGROUNDS = {"wood": (150, 100, 62), "beige wall": (222, 205, 182), "white she
                "red sleeve": (165, 38, 44), "pink towel": (226, 162, 168)}
 PLANE_PX_PER_MM = 10.0
 EXTENT_MM = 100.0
+#: Linear sRGB to linear Display P3 (both D65), the published matrix (e.g. W3C CSS Color 4's
+#: sRGB and display-p3 matrices combined), written here rather than derived by the code under test.
+SRGB_TO_DISPLAY_P3 = np.array([[0.8225, 0.1774, 0.0000], [0.0332, 0.9669, 0.0000], [0.0171, 0.0724, 0.9108]],
+                              np.float32)
+COLOUR_SPACES = ("sRGB", "display-p3", "display-p3-untagged")
 
 
 # The sRGB transfer functions and the noise field are written here again on purpose
@@ -237,9 +242,25 @@ def _shadow(rng, img: np.ndarray, plane_to_image: np.ndarray, centre) -> np.ndar
     return img * shade[..., None].astype(np.float32)
 
 
+def _display_p3_icc() -> bytes:
+    """Display P3's ICC profile: only the tag (the pixels are converted above by the published
+    matrix); tests/imaging/test_colorspace.py checks this builder against that matrix."""
+    from tracker.imaging.colorspace import DISPLAY_P3_PRIMARIES, matrix_shaper_icc
+
+    return matrix_shaper_icc(DISPLAY_P3_PRIMARIES, description="Display P3")
+
+
+def _with_icc(jpeg: bytes, icc: bytes) -> bytes:
+    """``jpeg`` with ``icc`` embedded as one APP2 ICC_PROFILE segment after SOI (ICC.1 Annex B.4)."""
+    body = b"ICC_PROFILE\0" + bytes([1, 1]) + icc
+    if len(body) + 2 > 0xFFFF:
+        raise ValueError("a profile this large needs several APP2 segments")
+    return jpeg[:2] + b"\xff\xe2" + (len(body) + 2).to_bytes(2, "big") + body + jpeg[2:]
+
+
 def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool = False,
            coarse: bool = False, background: str | None = None, face: bool = False,
-           flash: bool = False, shadow: bool = False) -> dict:
+           flash: bool = False, shadow: bool = False, colour_space: str = "sRGB") -> dict:
     """One photo: JPEG bytes, true area (mm²), the true mask in the image, and its parameters.
 
     ``large``: a lesion 30-80 mm across (half-maximum radius 15-40 mm) instead of 5-24 mm, in a
@@ -248,6 +269,9 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     only, JPEG quality 70. ``background``: a key of :data:`BACKGROUNDS` beyond the limb's edge
     (see :func:`_limb_edge`). ``flash``: the phone's flash, its fall-off and a sheen on the skin
     (see :func:`_flash`). ``shadow``: a soft cast shadow across the frame (see :func:`_shadow`).
+    ``colour_space``: "display-p3" encodes the photo as an iPhone does, in Display P3 with its
+    ICC profile embedded; "display-p3-untagged" the same pixels without the profile (what a
+    reader that ignores the profile sees). Every draw is the same in the three.
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
@@ -318,12 +342,18 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
         img = _flash(np.random.default_rng([seed, 5]), img, hmat @ to_mm, centre, white)
     if shadow:
         img = _shadow(np.random.default_rng([seed, 6]), img, hmat @ to_mm, centre)
+    if colour_space not in COLOUR_SPACES:
+        raise ValueError(f"colour_space must be one of {COLOUR_SPACES}, not {colour_space!r}")
+    if colour_space != "sRGB":  # same tone curve, the P3 primaries
+        img = cv2.transform(img, SRGB_TO_DISPLAY_P3)
     srgb = _to_srgb(img) + rng.normal(0, rng.uniform(1, 4), img.shape)
     quality = int(rng.integers(70, 96))
     if coarse:
         quality = 70
     jpeg = cv2.imencode(".jpg", cv2.cvtColor(np.clip(srgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+    if colour_space == "display-p3":
+        jpeg = _with_icc(jpeg, _display_p3_icc())
     mask = cv2.warpPerspective(truth.astype(np.uint8) * 255, hmat @ to_mm, (w, h), flags=cv2.INTER_LINEAR) > 127
     return dict(jpeg=jpeg, area=float(truth.sum() / PLANE_PX_PER_MM**2), mask=mask, tone=tone + 1, kind=kind,
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)

@@ -302,3 +302,24 @@ def test_lit_skin_beside_a_card_in_shadow_is_measured_not_clipped_to_white(monke
     monkeypatch.setattr(pipeline, "unclipped_gains", lambda rgb, gains: gains)
     before = analyze_source(photo["jpeg"], name="shadow.jpg").measurement
     assert before.quality.usable and before.redness.area_mm2 < 5
+
+
+@pytest.mark.slow  # 16 s: two renders of 2000 x 1500; tests/imaging/test_colorspace.py has the fast checks
+def test_an_iphone_photo_in_display_p3_is_measured_as_its_srgb_twin(monkeypatch):
+    # benchmarks/independent.py --p3 seed 15: a faint bruise (55 mm²) on Monk 10 skin, saved as an
+    # iPhone saves it, in Display P3 with the profile embedded. Read as sRGB, its codes lose about
+    # a fifth of every lesion's Δa*, and this bruise was missed on a photo passed as usable.
+    from benchmarks.independent_scene import render
+    from tracker.imaging import load
+    from tracker.imaging.pipeline import analyze_source
+
+    photo = render(15, colour_space="display-p3")
+    twin = analyze_source(render(15)["jpeg"], name="srgb.jpg").measurement
+    m = analyze_source(photo["jpeg"], name="p3.jpg").measurement
+    assert m.quality.usable and twin.quality.usable
+    assert m.redness.area_mm2 == pytest.approx(photo["area"], rel=0.25)
+    assert m.redness.area_mm2 == pytest.approx(twin.redness.area_mm2, rel=0.2)
+    # the profile ignored, as before
+    monkeypatch.setattr(load, "to_srgb", lambda image, info: image)
+    before = analyze_source(photo["jpeg"], name="p3.jpg").measurement
+    assert before.quality.usable and before.redness.area_mm2 < 5

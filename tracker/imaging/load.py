@@ -12,8 +12,13 @@ Memory is bounded by decoding large JPEGs directly at 1/2, 1/4 or 1/8 scale
 formats are decoded once at full resolution in their native mode and reduced
 band by band, so no second full-resolution copy (and never a float one) exists.
 
-Pillow and pillow-heif are imported here and nowhere else in ``tracker.imaging``:
-decoding is the one place the imaging core needs them.
+Pixels in another colour space than sRGB (an iPhone's Display P3, any embedded ICC
+profile or HEIF colour description) are converted to sRGB here, on the working frame
+(:mod:`tracker.imaging.colorspace`), so that everything after reads sRGB.
+
+Pillow and pillow-heif are imported here (and Pillow's colour engine in ``colorspace``,
+``exif`` for its tag names) and nowhere else in ``tracker.imaging``: decoding is the one
+place the imaging core needs them.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from tracker.errors import ImageTooLargeError, InvalidArgumentError, UnreadableImageError
 from tracker.imaging import exif
+from tracker.imaging.colorspace import to_srgb
 from tracker.imaging.sniff import decode_error, describe_unreadable
 
 __all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE", "LoadedPhoto", "load_photo"]
@@ -332,6 +338,8 @@ def _load_from_stream(stream: BinaryIO, display: str, max_side: int, min_side: i
             pending = exif.orientation(im)  # what is still to apply after load()
             taken_at = exif.taken_at(im)
             working = _to_working_rgb(im, target, max(smallest))
+            # an iPhone's Display P3 (or any embedded profile) to the sRGB everything after reads
+            working = to_srgb(working, im.info)
         except MemoryError:
             raise ImageTooLargeError(f"{display} is too large to decode on this computer") from None
         except Exception as exc:  # Pillow's decoders raise many types; none may escape
