@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 #: Version of the measurement algorithm. Bump it whenever a change can alter a
 #: figure; stored measurements record it so history is never silently rewritten.
-ALGORITHM_VERSION = "1.9.0"
+ALGORITHM_VERSION = "1.10.0"  # 1.10: card gains capped below white; embedded colour spaces to sRGB
 
 RegionKind = Literal["erythema", "bruise"]
 
