@@ -15,6 +15,7 @@ from tracker.imaging.colorspace import (
     colorants_d50,
     matrix_shaper_icc,
     source_is_srgb,
+    step_gains,
     to_srgb,
 )
 
@@ -157,3 +158,16 @@ def test_an_iphone_heic_described_by_code_points_loads_as_srgb():
     data = _saved("HEIF", quality=-1, color_primaries=12, transfer_characteristics=13, matrix_coefficients=6,
                   full_range_flag=1)
     assert_allclose(load_photo(data).rgb[48, [32, 96]].astype(float), SRGB_SKIN_SPOT, atol=2.0)
+
+
+def test_a_jpegs_chroma_steps_are_counted_as_they_fall_in_srgb():
+    # a chroma step of a Display P3 JPEG moves sRGB codes up to 1.3 times as far (the conversion's
+    # matrix at a neutral colour, largest singular value 1.30); luma steps stay what they were
+    luma, chroma = step_gains({"icc_profile": P3_ICC})
+    assert luma == pytest.approx(1.0, abs=0.03) and chroma == pytest.approx(1.3, abs=0.05)
+    assert step_gains({}) == (1.0, 1.0) and step_gains({"icc_profile": matrix_shaper_icc(SRGB_PRIMARIES)}) == (1.0, 1.0)
+    from tracker.imaging.load import load_photo
+
+    plain = load_photo(_saved("JPEG", quality=75)).jpeg_steps
+    tagged = load_photo(_saved("JPEG", quality=75, icc_profile=P3_ICC)).jpeg_steps
+    assert tagged[0] == pytest.approx(plain[0]) and tagged[1] == pytest.approx(plain[1] * chroma)

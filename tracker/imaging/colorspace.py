@@ -78,6 +78,33 @@ def to_srgb(image: Image.Image, info: dict) -> Image.Image:
     return image
 
 
+def step_gains(info: dict) -> tuple[float, float]:
+    """How much the conversion of :func:`to_srgb` stretches a small step of luma and of chroma.
+
+    A JPEG's steps of colour (:attr:`tracker.imaging.load.LoadedPhoto.jpeg_steps`) are steps
+    of Y, Cb and Cr in the file's own colour space; converted to sRGB, a chroma step of a
+    Display P3 file moves the codes by up to 1.3 times as much (the conversion's Jacobian: at
+    a neutral colour, where both tone curves have the same slope, its linear matrix). Measured
+    on the transform itself at mid-grey, steps of 8 levels each way along Y, Cb and Cr: the
+    largest stretch of each (never below 1). (1, 1) when nothing is converted.
+    """
+    transform = _transform_for(info)
+    return (1.0, 1.0) if transform is None else _step_gains(transform)
+
+
+@functools.lru_cache(maxsize=16)
+def _step_gains(transform: ImageCms.ImageCmsTransform) -> tuple[float, float]:
+    # RGB moves of one level of Y, Cb, Cr (JFIF's YCbCr to RGB, as tracker.imaging.color's)
+    moves = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]]) * 8.0
+    probes = np.concatenate([[[128.0] * 3], 128.0 + moves, 128.0 - moves])
+    image = Image.fromarray(np.round(probes).astype(np.uint8)[None])
+    out = np.asarray(ImageCms.applyTransform(image, transform), np.float64)[0]
+    stretch = np.linalg.norm(out[1:] - out[0], axis=1) / np.linalg.norm(np.round(probes[1:]) - probes[0], axis=1)
+    luma = max(stretch[0], stretch[3])
+    chroma = max(stretch[[1, 2, 4, 5]])
+    return max(1.0, float(luma)), max(1.0, float(chroma))
+
+
 def source_is_srgb(info: dict) -> bool:
     """Whether ``info`` describes sRGB pixels (or describes nothing, which means sRGB)."""
     return _transform_for(info) is None

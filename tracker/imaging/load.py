@@ -36,7 +36,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from tracker.errors import ImageTooLargeError, InvalidArgumentError, UnreadableImageError
 from tracker.imaging import exif
-from tracker.imaging.colorspace import to_srgb
+from tracker.imaging.colorspace import step_gains, to_srgb
 from tracker.imaging.sniff import decode_error, describe_unreadable
 
 __all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE", "LoadedPhoto", "load_photo"]
@@ -338,15 +338,18 @@ def _load_from_stream(stream: BinaryIO, display: str, max_side: int, min_side: i
             pending = exif.orientation(im)  # what is still to apply after load()
             taken_at = exif.taken_at(im)
             working = _to_working_rgb(im, target, max(smallest))
-            # an iPhone's Display P3 (or any embedded profile) to the sRGB everything after reads
-            working = to_srgb(working, im.info)
+            # an iPhone's Display P3 (or any embedded profile) to the sRGB everything after reads;
+            # the info as the file gave it (a conversion in place on `im` retags it sRGB)
+            colour_info = dict(im.info)
+            working = to_srgb(working, colour_info)
         except MemoryError:
             raise ImageTooLargeError(f"{display} is too large to decode on this computer") from None
         except Exception as exc:  # Pillow's decoders raise many types; none may escape
             raise decode_error(exc, head, display) from exc
         # pillow-heif applies the HEIF transforms on open and records the original value.
         heif_orientation = im.info.get("original_orientation")
-        jpeg_steps = _jpeg_steps(im)
+        # steps of the file's own colour space, as they fall in sRGB once converted
+        jpeg_steps = tuple(step * gain for step, gain in zip(_jpeg_steps(im), step_gains(colour_info)))
         file_format = "JPEG" if im.format == "MPO" else str(im.format)
     if pending in exif.TRANSPOSE:
         working = working.transpose(exif.TRANSPOSE[pending])
