@@ -79,30 +79,47 @@ def to_srgb(image: Image.Image, info: dict) -> Image.Image:
 
 
 def step_gains(info: dict) -> tuple[float, float]:
-    """How much the conversion of :func:`to_srgb` stretches a small step of luma and of chroma.
+    """How much the conversion of :func:`to_srgb` stretches a JPEG's steps of luma and of chroma,
+    as the haemoglobin index sees them.
 
-    A JPEG's steps of colour (:attr:`tracker.imaging.load.LoadedPhoto.jpeg_steps`) are steps
-    of Y, Cb and Cr in the file's own colour space; converted to sRGB, a chroma step of a
-    Display P3 file moves the codes by up to 1.3 times as much (the conversion's Jacobian: at
-    a neutral colour, where both tone curves have the same slope, its linear matrix). Measured
-    on the transform itself at mid-grey, steps of 8 levels each way along Y, Cb and Cr: the
-    largest stretch of each (never below 1). (1, 1) when nothing is converted.
+    A JPEG's steps of colour (:attr:`tracker.imaging.load.LoadedPhoto.jpeg_steps`) are steps of
+    Y, Cb and Cr in the file's own colour space, and :func:`tracker.imaging.color.jpeg_step_index`
+    reads them as steps of sRGB codes. Converted from Display P3, a chroma step moves the index
+    1.17-1.26 times as far as the same step of an sRGB file at the converted colour (Monk 1 to
+    10, computed with the exact matrix), a luma step 0.99 times. Measured here on the transform
+    itself, at a mid-tone skin colour (:data:`STEP_PROBE`, 1.25 for Display P3): 12 levels each
+    way along Y, Cb and Cr, the largest chroma stretch, never below 1. One figure for the photo,
+    so that the stored copy can record the steps (:func:`tracker.imaging.load.jpeg_steps_comment`).
+    (1, 1) when nothing is converted.
     """
     transform = _transform_for(info)
-    return (1.0, 1.0) if transform is None else _step_gains(transform)
+    return (1.0, 1.0) if transform is None else _step_gains(transform, STEP_PROBE)
 
 
-@functools.lru_cache(maxsize=16)
-def _step_gains(transform: ImageCms.ImageCmsTransform) -> tuple[float, float]:
-    # RGB moves of one level of Y, Cb, Cr (JFIF's YCbCr to RGB, as tracker.imaging.color's)
-    moves = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]]) * 8.0
-    probes = np.concatenate([[[128.0] * 3], 128.0 + moves, 128.0 - moves])
-    image = Image.fromarray(np.round(probes).astype(np.uint8)[None])
-    out = np.asarray(ImageCms.applyTransform(image, transform), np.float64)[0]
-    stretch = np.linalg.norm(out[1:] - out[0], axis=1) / np.linalg.norm(np.round(probes[1:]) - probes[0], axis=1)
-    luma = max(stretch[0], stretch[3])
-    chroma = max(stretch[[1, 2, 4, 5]])
+#: The codes (in the file's own space) at which :func:`step_gains` measures: a mid-tone skin.
+STEP_PROBE = (200, 170, 140)
+
+
+@functools.lru_cache(maxsize=64)
+def _step_gains(transform: ImageCms.ImageCmsTransform, colour: tuple[int, int, int]) -> tuple[float, float]:
+    from tracker.imaging.color import haemoglobin_index, jpeg_step_index
+
+    step = 12.0
+    moves = _YCC_TO_RGB * step
+    probes = np.concatenate([[colour], np.asarray(colour) + moves, np.asarray(colour) - moves])
+    probes = np.round(np.clip(probes, 0, 255)).astype(np.uint8)
+    out = np.asarray(ImageCms.applyTransform(Image.fromarray(probes[None]), transform))[0]
+    index = haemoglobin_index(np.ascontiguousarray(out[None]))[0].astype(np.float64)
+    converted = np.abs(index[1:4] - index[4:7]) / 2.0  # Y, Cb, Cr
+    luma_srgb = jpeg_step_index(out[0], (step, 0.0))
+    chroma_srgb = jpeg_step_index(out[0], (0.0, step))
+    luma = converted[0] / luma_srgb if luma_srgb > 1e-9 else 1.0
+    chroma = converted[1:].max() / chroma_srgb if chroma_srgb > 1e-9 else 1.0
     return max(1.0, float(luma)), max(1.0, float(chroma))
+
+
+#: RGB moves of one level of Y, Cb and Cr (JFIF's YCbCr to RGB, rows), as in tracker.imaging.color.
+_YCC_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]])
 
 
 def source_is_srgb(info: dict) -> bool:
