@@ -89,3 +89,21 @@ def test_a_blurred_marker_the_quick_search_may_miss_is_found_as_by_the_whole_fra
     found = _detect(grey)
     assert whole is not None and found is not None and found[0] == whole[0]
     assert_allclose(found[1], whole[1], atol=1e-3)
+
+
+def test_a_shadow_across_the_card_does_not_make_its_edges_read_blurred():
+    # benchmarks/independent.py --shadow seed 75: the penumbra of a phone's shadow across the card
+    # made the shaded edges step half as far as the patch's range, and a sharp photo "blurry"
+    img = _photo(10)[0]
+    lit = find_card(img)
+    x0, x1 = lit.corners_px[:, 0].min(), lit.corners_px[:, 0].max()
+    edge = float(x0 + 0.3 * (x1 - x0))  # most of the marker in the shadow (read 0.24 of 0.41 before)
+    xx = np.arange(SIZE[0], dtype=np.float32)[None, :, None]
+    light = 1.0 - 0.55 * 0.5 * (1.0 + np.tanh((xx - edge) / 12.0))  # 55 % of the light gone beyond it
+    shaded = np.clip(img.astype(np.float32) * light, 0, 255).astype(np.uint8)
+    cal = find_card(shaded)
+    sharp = lit.edge_sharpness
+    assert cal.edge_sharpness == pytest.approx(sharp, rel=0.1)
+    # and blur still reads as blur: 0.4 / σ
+    blurred = find_card(cv2.GaussianBlur(shaded, (0, 0), 3.0))
+    assert blurred.edge_sharpness < 0.5 * sharp
