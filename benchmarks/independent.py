@@ -80,7 +80,8 @@ def measure(job: tuple[int, bool, dict]) -> dict:
     found, truth = analysis.mask_full_resolution() > 0, photo.pop("mask")
     total = int(found.sum() + truth.sum())
     return dict(seed=seed, **photo, measured=m.redness.area_mm2, scaled=m.scale.mm_per_px is not None,
-                usable=m.quality.usable, mean_delta_a=m.redness.mean_delta_a, dice=2 * float((found & truth).sum()) / total if total else 1.0,
+                usable=m.quality.usable, mean_delta_a=m.redness.mean_delta_a,
+                dice=2 * float((found & truth).sum()) / total if total else 1.0,
                 kinds=[r.kind for r in m.redness.regions], problems=list(m.quality.problems),
                 background=options.get("background"))
 
@@ -235,17 +236,23 @@ def _p3(args) -> None:
         line = f"  {space:20s} detected {sum(found(b) for _, b in pairs)} of {len(pairs)}"
         if space != "sRGB":
             both = [(a, b) for a, b in pairs if found(a) and found(b) and a["measured"] and b["measured"]]
-            for band, tones in (("Monk 1-4", range(1, 5)), ("Monk 5-7", range(5, 8)), ("Monk 8-10", range(8, 11))):
+            bands = (("Monk 1-4", range(1, 5)), ("Monk 5-7", range(5, 8)), ("Monk 8-10", range(8, 11)))
+            for band, tones in bands:
                 group = [(a, b) for a, b in both if a["tone"] in tones]
                 intensity = np.median([b["mean_delta_a"] / a["mean_delta_a"] for a, b in group])
                 line += f"; {band}: Δa* x {intensity:.3f}"
-            area = np.median([b["measured"] / a["measured"] for a, b in both])
-            line += f"; area x {area:.3f} (median of {len(both)} found in both)"
+            ratios = np.array([b["measured"] / a["measured"] for a, b in both])
+            line += f"; area x {np.median(ratios):.3f} (median of {len(both)} found in both)"
+            lost = sum(1 for a, b in pairs if (a["measured"] or 0) >= 0.5 * a["area"] and not b["measured"])
+            line += (f"\n    photo for photo: area within 20 % of the sRGB photo's {np.sum(np.abs(ratios - 1) <= 0.2)},"
+                     f" 1.5 x larger {np.sum(ratios > 1.5)}, 1.5 x smaller {np.sum(ratios < 1 / 1.5)};"
+                     f" missed where the sRGB photo measured half or more {lost}")
         print(line)
         if args.cases:
             for seed, v in by_seed.items():
                 a, b = v["sRGB"], v[space]
-                print("   ", seed, "Monk", a["tone"], a["kind"], f"amp {a['amplitude']:.2f}", f"true {a['area']:.0f}",
+                print("   ", seed, "Monk", a["tone"], a["kind"], f"amp {a['amplitude']:.2f}",
+                      f"true {a['area']:.0f}",
                       f"sRGB {a['measured']} Δa* {a['mean_delta_a']:.2f}", f"{space} {b['measured']}"
                       f" Δa* {b['mean_delta_a']:.2f}", "usable" if b["usable"] else b["problems"])
 

@@ -14,7 +14,6 @@ from tracker.imaging.colorspace import (
     SRGB_PRIMARIES,
     colorants_d50,
     matrix_shaper_icc,
-    source_is_srgb,
     step_gains,
     to_srgb,
 )
@@ -24,7 +23,8 @@ from tracker.imaging.colorspace import (
 P3_TO_SRGB = np.array([[1.2249, -0.2247, 0.0], [-0.0420, 1.0419, 0.0], [-0.0197, -0.0786, 1.0979]])
 
 P3_ICC = matrix_shaper_icc(DISPLAY_P3_PRIMARIES, description="Display P3")
-P3_NCLX = {"color_primaries": 12, "transfer_characteristics": 13, "matrix_coefficients": 6, "full_range_flag": 1,
+P3_NCLX = {"color_primaries": 12, "transfer_characteristics": 13, "matrix_coefficients": 6,
+           "full_range_flag": 1,
            "color_primary_red_x": 0.68, "color_primary_red_y": 0.32, "color_primary_green_x": 0.265,
            "color_primary_green_y": 0.69, "color_primary_blue_x": 0.15, "color_primary_blue_y": 0.06,
            "color_primary_white_x": 0.3127, "color_primary_white_y": 0.329}
@@ -56,16 +56,6 @@ def test_display_p3_pixels_become_what_the_published_matrix_gives():
     got = np.asarray(to_srgb(Image.fromarray(p3), {"icc_profile": P3_ICC}), float)
     # littleCMS's 8-bit path interpolates its tables: within a code and a half, a fifth on average
     assert np.abs(got - expected).max() <= 1.5 and np.abs(got - expected).mean() <= 0.3
-    assert not source_is_srgb({"icc_profile": P3_ICC})
-
-
-def test_a_p3_skin_and_its_redder_spot_keep_their_difference():
-    # the reason for all this: read as sRGB, P3 codes lose about a fifth of a lesion's Δa*
-    srgb_skin, srgb_spot = np.array([180.0, 130.0, 105.0]), np.array([185.0, 112.0, 95.0])
-    p3 = np.round(_encode(_decode(np.stack([srgb_skin, srgb_spot])) @ np.linalg.inv(P3_TO_SRGB).T))
-    image = Image.fromarray(np.repeat(p3[None].astype(np.uint8), 2, axis=0))
-    back = np.asarray(to_srgb(image, {"icc_profile": P3_ICC}), float)[0]
-    assert_allclose(back, np.stack([srgb_skin, srgb_spot]), atol=1.0)
 
 
 @pytest.mark.parametrize("icc", [ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
@@ -75,7 +65,6 @@ def test_srgb_or_unreadable_profiles_leave_the_pixels_alone(icc):
     image = Image.fromarray(px)
     assert to_srgb(image, {"icc_profile": icc}) is image
     assert np.array_equal(np.asarray(image), px)
-    assert source_is_srgb({"icc_profile": icc})
 
 
 def test_heif_code_points_of_display_p3_convert_as_its_profile_does():
@@ -165,7 +154,8 @@ def test_a_jpegs_chroma_steps_are_counted_as_they_fall_in_srgb():
     # (the exact matrix, Monk 1-10; a luma step 0.99 times): measured at a mid-tone skin
     luma, chroma = step_gains({"icc_profile": P3_ICC})
     assert luma == pytest.approx(1.0, abs=0.03) and chroma == pytest.approx(1.24, abs=0.03)
-    assert step_gains({}) == (1.0, 1.0) and step_gains({"icc_profile": matrix_shaper_icc(SRGB_PRIMARIES)}) == (1.0, 1.0)
+    assert step_gains({}) == (1.0, 1.0)
+    assert step_gains({"icc_profile": matrix_shaper_icc(SRGB_PRIMARIES)}) == (1.0, 1.0)
     from tracker.imaging.load import load_photo
 
     plain = load_photo(_saved("JPEG", quality=75)).jpeg_steps

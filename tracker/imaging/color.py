@@ -266,7 +266,8 @@ _NEG_LOG_LUT = -_LOG_LUT
 
 
 #: ITU-T T.871 (JFIF): the change of R, G, B for a unit change of Y (row 0), Cb (1) and Cr (2).
-_YCC_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]])
+#: RGB moves of one level of Y, Cb and Cr (JFIF's YCbCr to RGB, one row each).
+YCC_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]])
 
 
 def jpeg_step_index(rgb, steps: tuple[float, float]) -> float:
@@ -297,7 +298,7 @@ def jpeg_step_index(rgb, steps: tuple[float, float]) -> float:
         The largest change of the index for one step of Y, Cb or Cr.
     """
     centre = np.asarray(rgb, np.float64)[None, :]
-    moves = _YCC_TO_RGB * np.array([steps[0], steps[1], steps[1]], np.float64)[:, None]
+    moves = YCC_TO_RGB * np.array([steps[0], steps[1], steps[1]], np.float64)[:, None]
     codes = np.clip(np.concatenate([centre + moves, centre - moves]), 0.5, 255.0) / 255.0
     # the sRGB curve in closed form: the codes are fractional here, not the 256 of the table
     linear = np.where(codes <= 0.04045, codes / 12.92, ((codes + 0.055) / 1.055) ** 2.4)

@@ -38,6 +38,8 @@ import struct
 import numpy as np
 from PIL import Image, ImageCms
 
+from tracker.imaging.color import YCC_TO_RGB, haemoglobin_index, jpeg_step_index
+
 #: The sRGB (BT.709) primaries and white, CIE 1931 xy.
 SRGB_PRIMARIES = ((0.64, 0.33), (0.30, 0.60), (0.15, 0.06))
 #: Display P3's primaries (DCI-P3's with a D65 white).
@@ -87,7 +89,7 @@ def step_gains(info: dict) -> tuple[float, float]:
     reads them as steps of sRGB codes. Converted from Display P3, a chroma step moves the index
     1.17-1.26 times as far as the same step of an sRGB file at the converted colour (Monk 1 to
     10, computed with the exact matrix), a luma step 0.99 times. Measured here on the transform
-    itself, at a mid-tone skin colour (:data:`STEP_PROBE`, 1.25 for Display P3): 12 levels each
+    itself, at a mid-tone skin colour (:data:`STEP_PROBE`, 1.26 for Display P3): 12 levels each
     way along Y, Cb and Cr, the largest chroma stretch, never below 1. One figure for the photo,
     so that the stored copy can record the steps (:func:`tracker.imaging.load.jpeg_steps_comment`).
     (1, 1) when nothing is converted.
@@ -101,11 +103,10 @@ STEP_PROBE = (200, 170, 140)
 
 
 @functools.lru_cache(maxsize=64)
-def _step_gains(transform: ImageCms.ImageCmsTransform, colour: tuple[int, int, int]) -> tuple[float, float]:
-    from tracker.imaging.color import haemoglobin_index, jpeg_step_index
-
+def _step_gains(transform: ImageCms.ImageCmsTransform, colour: tuple[int, int, int]
+                ) -> tuple[float, float]:
     step = 12.0
-    moves = _YCC_TO_RGB * step
+    moves = YCC_TO_RGB * step
     probes = np.concatenate([[colour], np.asarray(colour) + moves, np.asarray(colour) - moves])
     probes = np.round(np.clip(probes, 0, 255)).astype(np.uint8)
     out = np.asarray(ImageCms.applyTransform(Image.fromarray(probes[None]), transform))[0]
@@ -116,15 +117,6 @@ def _step_gains(transform: ImageCms.ImageCmsTransform, colour: tuple[int, int, i
     luma = converted[0] / luma_srgb if luma_srgb > 1e-9 else 1.0
     chroma = converted[1:].max() / chroma_srgb if chroma_srgb > 1e-9 else 1.0
     return max(1.0, float(luma)), max(1.0, float(chroma))
-
-
-#: RGB moves of one level of Y, Cb and Cr (JFIF's YCbCr to RGB, rows), as in tracker.imaging.color.
-_YCC_TO_RGB = np.array([[1.0, 1.0, 1.0], [0.0, -0.344136, 1.772], [1.402, -0.714136, 0.0]])
-
-
-def source_is_srgb(info: dict) -> bool:
-    """Whether ``info`` describes sRGB pixels (or describes nothing, which means sRGB)."""
-    return _transform_for(info) is None
 
 
 def _transform_for(info: dict) -> ImageCms.ImageCmsTransform | None:
@@ -139,7 +131,8 @@ def _transform_for(info: dict) -> ImageCms.ImageCmsTransform | None:
             white = (float(nclx["color_primary_white_x"]), float(nclx["color_primary_white_y"]))
         except (KeyError, TypeError, ValueError):
             return None
-        return _primaries_transform(tuple(round(v, 4) for xy in primaries for v in xy), tuple(round(v, 4) for v in white))
+        flat = tuple(round(v, 4) for xy in primaries for v in xy)
+        return _primaries_transform(flat, (round(white[0], 4), round(white[1], 4)))
     return None
 
 
@@ -161,9 +154,10 @@ def _icc_transform(icc: bytes) -> ImageCms.ImageCmsTransform | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _primaries_transform(flat: tuple[float, ...], white: tuple[float, float]) -> ImageCms.ImageCmsTransform | None:
+def _primaries_transform(flat: tuple[float, ...], white: tuple[float, float]
+                         ) -> ImageCms.ImageCmsTransform | None:
     primaries = (flat[0:2], flat[2:4], flat[4:6])
-    if np.allclose(np.array(primaries), np.array(SRGB_PRIMARIES), atol=0.002) and np.allclose(white, D65, atol=0.002):
+    if np.allclose(primaries, SRGB_PRIMARIES, atol=0.002) and np.allclose(white, D65, atol=0.002):
         return None
     try:
         return _icc_transform(matrix_shaper_icc(primaries, white))
@@ -198,7 +192,7 @@ def colorants_d50(primaries, white=D65) -> np.ndarray:
     """
     xy = np.asarray(primaries, float)
     if xy.shape != (3, 2) or np.any(xy[:, 1] <= 0) or white[1] <= 0:
-        raise ValueError(f"expected three (x, y) chromaticities with y > 0, got {primaries} and white {white}")
+        raise ValueError(f"expected three (x, y) chromaticities with y > 0, got {primaries}, white {white}")
     columns = np.stack([xy[:, 0] / xy[:, 1], np.ones(3), (1 - xy.sum(axis=1)) / xy[:, 1]])  # XYZ of Y = 1
     white_xyz = np.array([white[0] / white[1], 1.0, (1 - white[0] - white[1]) / white[1]])
     m = columns * np.linalg.solve(columns, white_xyz)  # scaled so that R = G = B = 1 is the white
@@ -223,7 +217,8 @@ def matrix_shaper_icc(primaries, white=D65, *, description: str = "RGB, sRGB ton
     colorants = colorants_d50(primaries, white)
     codes = np.linspace(0.0, 1.0, 1024)
     curve = np.where(codes <= 0.04045, codes / 12.92, ((codes + 0.055) / 1.055) ** 2.4)
-    curv = b"curv" + bytes(4) + struct.pack(">I", curve.size) + np.round(curve * 65535).astype(">u2").tobytes()
+    table16 = np.round(curve * 65535).astype(">u2").tobytes()
+    curv = b"curv" + bytes(4) + struct.pack(">I", curve.size) + table16
     text = description.encode("ascii", "replace") + b"\0"
     desc = (b"desc" + bytes(4) + struct.pack(">I", len(text)) + text
             + bytes(8) + bytes(3) + bytes(67))  # no Unicode, no ScriptCode description
