@@ -10,10 +10,15 @@ Compared:
 - ``cv2.imdecode``: a plain full-resolution decode of the same bytes;
 - ``cv2.imdecode REDUCED_4``: OpenCV's own DCT-scaled decode at 1/4 (no resize), for reference.
 
+``--heic`` measures ``load_photo`` on an iPhone's HEIC sizes instead (12 MP 4032 x 3024 and
+48 MP 8064 x 6048, quality 80): libheif decodes a HEIC whole, at full resolution, so its peak
+grows with the sensor (there is no DCT-scaled decode for HEVC).
+
 Usage::
 
     .venv/bin/python benchmarks/load_memory.py            # all four sizes
     .venv/bin/python benchmarks/load_memory.py 12 108     # chosen sizes (megapixels)
+    .venv/bin/python benchmarks/load_memory.py --heic     # HEIC, 12 and 48 MP
 """
 
 from __future__ import annotations
@@ -70,6 +75,32 @@ def make_jpeg(path: Path, width: int, height: int) -> None:
     path.write_bytes(encoded.tobytes())
 
 
+#: An iPhone's HEIC sizes: 12 MP (4032 x 3024) and 48 MP "HEIF Max" (8064 x 6048).
+HEIC_SIZES = {12: (4032, 3024), 48: (8064, 6048)}
+
+
+def make_heic(path: Path, width: int, height: int) -> None:
+    """A photo-like (smooth) HEIC, quality 80."""
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    small = np.random.default_rng(0).integers(0, 256, (height // 64, width // 64, 3), dtype=np.uint8)
+    Image.fromarray(cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)).save(path, format="HEIF",
+                                                                                             quality=80)
+
+
+def heic_main() -> None:
+    print(f"{'photo':>24} {'file MB':>8} | {'decoder':<24} {'peak RSS MB':>11} {'time s':>7} {'result':>11}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mp, (width, height) in HEIC_SIZES.items():
+            path = Path(tmp) / f"{mp}mp.heic"
+            make_heic(path, width, height)
+            peak, seconds, shape = measure("load_photo", path)
+            print(f"{f'{mp} MP {width}x{height} HEIC':>24} {path.stat().st_size / 2**20:>8.1f} | {'load_photo':<24}"
+                  f" {peak:>11.0f} {seconds:>7.3f} {shape:>11}")
+
+
 def measure(which: str, path: Path) -> tuple[float, float, str]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, which, str(path)], capture_output=True, text=True, check=True, cwd=ROOT
@@ -99,4 +130,7 @@ def main(megapixels: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:]] or list(SIZES))
+    if "--heic" in sys.argv[1:]:
+        heic_main()
+    else:
+        main([int(arg) for arg in sys.argv[1:]] or list(SIZES))
