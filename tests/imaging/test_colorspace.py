@@ -161,3 +161,15 @@ def test_a_jpegs_chroma_steps_are_counted_as_they_fall_in_srgb():
     plain = load_photo(_saved("JPEG", quality=75)).jpeg_steps
     tagged = load_photo(_saved("JPEG", quality=75, icc_profile=P3_ICC)).jpeg_steps
     assert tagged[0] == pytest.approx(plain[0]) and tagged[1] == pytest.approx(plain[1] * chroma)
+
+
+def test_photos_converted_at_once_in_several_threads_come_out_as_one_at_a_time():
+    # two uploads at once share the cached transform
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [_pixels(seed) for seed in range(8)]
+    alone = [np.asarray(to_srgb(Image.fromarray(px), {"icc_profile": P3_ICC})) for px in images]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda px: np.asarray(to_srgb(Image.fromarray(px), {"icc_profile": P3_ICC})),
+                                 images * 4))
+    assert all(np.array_equal(t, alone[i % 8]) for i, t in enumerate(together))
