@@ -242,7 +242,7 @@ def _shadow(rng, img: np.ndarray, plane_to_image: np.ndarray, centre) -> np.ndar
     return img * shade[..., None].astype(np.float32)
 
 
-def _display_p3_icc() -> bytes:
+def display_p3_icc() -> bytes:
     """Display P3's ICC profile: only the tag (the pixels are converted above by the published
     matrix); tests/imaging/test_colorspace.py checks this builder against that matrix."""
     from tracker.imaging.colorspace import DISPLAY_P3_PRIMARIES, matrix_shaper_icc
@@ -250,7 +250,7 @@ def _display_p3_icc() -> bytes:
     return matrix_shaper_icc(DISPLAY_P3_PRIMARIES, description="Display P3")
 
 
-def _with_icc(jpeg: bytes, icc: bytes) -> bytes:
+def with_icc(jpeg: bytes, icc: bytes) -> bytes:
     """``jpeg`` with ``icc`` embedded as one APP2 ICC_PROFILE segment after SOI (ICC.1 Annex B.4)."""
     body = b"ICC_PROFILE\0" + bytes([1, 1]) + icc
     if len(body) + 2 > 0xFFFF:
@@ -353,7 +353,7 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     jpeg = cv2.imencode(".jpg", cv2.cvtColor(np.clip(srgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
     if colour_space == "display-p3":
-        jpeg = _with_icc(jpeg, _display_p3_icc())
+        jpeg = with_icc(jpeg, display_p3_icc())
     mask = cv2.warpPerspective(truth.astype(np.uint8) * 255, hmat @ to_mm, (w, h), flags=cv2.INTER_LINEAR) > 127
     return dict(jpeg=jpeg, area=float(truth.sum() / PLANE_PX_PER_MM**2), mask=mask, tone=tone + 1, kind=kind,
                 shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)

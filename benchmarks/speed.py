@@ -118,9 +118,9 @@ def main() -> None:
         data = p12.read_bytes()
         analyze_photo(data)  # warm up imports and caches
         # the same bytes tagged Display P3, as an iPhone's JPEG: the conversion to sRGB runs too
-        from benchmarks.independent_scene import _display_p3_icc, _with_icc
+        from benchmarks.independent_scene import display_p3_icc, with_icc
 
-        tagged = _with_icc(data, _display_p3_icc())
+        tagged = with_icc(data, display_p3_icc())
         analyze_photo(tagged)
         decode, analyse, redness, decode_faults, analyse_faults, p3 = [], [], [], [], [], []
         with _RednessTimer() as timer:

@@ -173,3 +173,4 @@ def test_photos_converted_at_once_in_several_threads_come_out_as_one_at_a_time()
         together = list(pool.map(lambda px: np.asarray(to_srgb(Image.fromarray(px), {"icc_profile": P3_ICC})),
                                  images * 4))
     assert all(np.array_equal(t, alone[i % 8]) for i, t in enumerate(together))
+    assert not any(np.array_equal(a, px) for a, px in zip(alone, images))  # and they were converted

@@ -95,17 +95,16 @@ def step_gains(info: dict) -> tuple[float, float]:
     (1, 1) when nothing is converted.
     """
     transform = _transform_for(info)
-    return (1.0, 1.0) if transform is None else _step_gains(transform, STEP_PROBE)
+    return (1.0, 1.0) if transform is None else _step_gains(transform)
 
 
 #: The codes (in the file's own space) at which :func:`step_gains` measures: a mid-tone skin.
 STEP_PROBE = (200, 170, 140)
 
 
-@functools.lru_cache(maxsize=64)
-def _step_gains(transform: ImageCms.ImageCmsTransform, colour: tuple[int, int, int]
-                ) -> tuple[float, float]:
-    step = 12.0
+@functools.lru_cache(maxsize=16)
+def _step_gains(transform: ImageCms.ImageCmsTransform) -> tuple[float, float]:
+    step, colour = 12.0, STEP_PROBE
     moves = YCC_TO_RGB * step
     probes = np.concatenate([[colour], np.asarray(colour) + moves, np.asarray(colour) - moves])
     probes = np.round(np.clip(probes, 0, 255)).astype(np.uint8)
