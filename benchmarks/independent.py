@@ -68,6 +68,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.independent_scene import BACKGROUNDS, render  # noqa: E402
 
+#: A just-noticeable colour difference (CIELAB ΔE*ab): a lesion whose strongest point differs
+#: from the skin by less cannot be seen in the photo, by the eye or by this project's tests of
+#: visibility; detection is also counted without such lesions.
+JND = 2.3
+
 
 def measure(job: tuple[int, bool, dict]) -> dict:
     """Render and analyse one photo: ``job`` is (seed, lesion, other keywords of :func:`render`)."""
@@ -130,22 +135,28 @@ def main() -> None:
     clear = [r for r in rows if r["shape"] == "clear"]
     sized = [r for r in lesions if r["scaled"] and r["area"] >= 10]
     err = np.array([100 * ((r["measured"] or 0) / r["area"] - 1) for r in sized])
-    detected = defaultdict(list)
+    detected, visible = defaultdict(list), defaultdict(list)
     for r in lesions:
         detected[r["tone"]].append(r["usable"] and r["dice"] > 0.3)
+        if r["core_delta_e"] >= JND:
+            visible[r["tone"]].append(r["usable"] and r["dice"] > 0.3)
+    faint = [r["usable"] and r["dice"] > 0.3 for r in lesions if r["core_delta_e"] < JND]
     by_shape = defaultdict(list)
     for r, e in zip(sized, err):
         by_shape[r["shape"]].append(e)
     if args.cases:
         for r in rows:
             print(r["seed"], "Monk", r["tone"], r["kind"], r["shape"], f"amp {r['amplitude']:.2f}", r["cast"],
-                  f"tilt {r['tilt']:.0f}", f"points {r['points']}", f"true {r['area']:.0f}", "measured", r["measured"], f"dice {r['dice']:.2f}",
+                  f"tilt {r['tilt']:.0f}", f"points {r['points']}", f"core dE {r['core_delta_e']:.1f}", f"true {r['area']:.0f}", "measured", r["measured"], f"dice {r['dice']:.2f}",
                   r["kinds"], "usable" if r["usable"] else "NOT usable")
     print(f"{len(lesions)} photos with a lesion, {len(clear)} clear; {len(sized)} sized (card found, >= 10 mm²)")
     print(f"median |area error| {np.median(np.abs(err)):.1f} %   90th percentile {np.percentile(np.abs(err), 90):.1f} %"
           f"   median signed {np.median(err):+.1f} %   median Dice {np.median([r['dice'] for r in lesions]):.2f}")
     print("median signed error by profile:", {k: round(float(np.median(v)), 1) for k, v in sorted(by_shape.items())})
     print("detection by Monk tone 1-10:", " / ".join(f"{np.mean(detected[t]):.2f}" for t in sorted(detected)))
+    print(f"  of lesions whose core is visible (dE*ab >= {JND}):",
+          " / ".join(f"{np.mean(visible[t]):.2f}" if visible[t] else "-" for t in sorted(detected)),
+          f"; under a JND at the core: found {sum(faint)} of {len(faint)}")
     print("kind of the largest region found:", _kinds(lesions))
     print(f"largest false red area on clear skin: {max([r['measured'] or 0 for r in clear] + [0]):.1f} mm²"
           f"  (photos with any: {sum(1 for r in clear if r['measured'])} of {len(clear)})")

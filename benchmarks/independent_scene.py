@@ -68,6 +68,15 @@ def _to_srgb(lin: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.0031308, x * 12.92, 1.055 * x ** (1 / 2.4) - 0.055) * 255
 
 
+def core_delta_e(base_linear: np.ndarray, od: np.ndarray) -> float:
+    """CIELAB ΔE*ab (D65, OpenCV's conversion) between the skin and the skin under a lesion's
+    strongest excess optical density ``od``: how visible its core is, in the white-balanced photo,
+    to an eye (a just-noticeable difference is about 2.3)."""
+    pair = np.stack([base_linear, base_linear * 10 ** (-od)]).astype(np.float32)[None]
+    lab = cv2.cvtColor((_to_srgb(pair) / 255).astype(np.float32), cv2.COLOR_RGB2Lab)[0]
+    return float(np.linalg.norm(lab[1] - lab[0]))
+
+
 def _noise(rng: np.random.Generator, n: int, sigma_px: float) -> np.ndarray:
     field = cv2.GaussianBlur(rng.standard_normal((n, n)).astype(np.float32), (0, 0), sigma_px)
     return field / (field.std() + 1e-6)
@@ -272,6 +281,8 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
     ``colour_space``: "display-p3" encodes the photo as an iPhone does, in Display P3 with its
     ICC profile embedded; "display-p3-untagged" the same pixels without the profile (what a
     reader that ignores the profile sees). Every draw is the same in the three.
+    ``core_delta_e`` in the result: how visible the lesion's strongest point is (see
+    :func:`core_delta_e`; 0 without a lesion).
     """
     rng = np.random.default_rng(seed)
     n = int(2 * EXTENT_MM * PLANE_PX_PER_MM)
@@ -297,9 +308,11 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
         truth = f >= 0.5 * f.max()
     else:
         truth = np.zeros((n, n), bool)
+    visibility = 0.0
     if lesion:
         od = (ERYTHEMA_OD if kind == "erythema" else BRUISE_OD) * amplitude
         plane = plane * 10 ** (-f[..., None] * od[None, None, :])
+        visibility = core_delta_e(base, od * float(f.max()))
     # the card: 26 mm of paper, a 20 mm marker
     card_c = (-28.0, 22.0) if rng.random() < 0.5 else (26.0, -24.0)
     if face:  # lines and an eyebrow under the card, which lies on them; draws of their own
@@ -356,4 +369,5 @@ def render(seed: int, *, lesion: bool = True, large: bool = False, multi: bool =
         jpeg = with_icc(jpeg, display_p3_icc())
     mask = cv2.warpPerspective(truth.astype(np.uint8) * 255, hmat @ to_mm, (w, h), flags=cv2.INTER_LINEAR) > 127
     return dict(jpeg=jpeg, area=float(truth.sum() / PLANE_PX_PER_MM**2), mask=mask, tone=tone + 1, kind=kind,
-                shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points)
+                shape=shape if lesion else "clear", amplitude=amplitude, cast=cast, tilt=tilt, points=points,
+                core_delta_e=visibility)
