@@ -261,3 +261,47 @@ def test_every_non_urgent_assessment_carries_self_care_advice_and_the_disclaimer
     a = assess(photos({"h": 20, "erythema_mm2": 5}), injected_at=INJECTED)
     assert any("cold compress" in line for line in a.advice)
     assert "not a diagnosis" in a.disclaimer
+
+
+def compressed(m):
+    """The measurement as imaging reports a photo whose JPEG steps can hide faint redness."""
+    from dataclasses import replace
+
+    from tracker.measurement import Quality
+
+    return replace(m, quality=Quality.from_problems(["compressed"]))
+
+
+def test_a_compressed_photo_showing_nothing_does_not_clear_a_persisting_redness(monkeypatch):
+    # Redness persisting for three days calls for contact (G5/G7); the fourth day's photo came
+    # through a messaging app, whose compression hides faint redness, and shows none. Counted,
+    # it turned the answer into "expected": the worst mistake this project can make.
+    import sys
+
+    assess_module = sys.modules["tracker.triage.assess"]  # the package's "assess" is the function
+    series = photos({"h": 2, "erythema_mm2": 80, "erythema_delta_a": 4.0},
+                    {"h": 26, "erythema_mm2": 85, "erythema_delta_a": 4.0},
+                    {"h": 50, "erythema_mm2": 90, "erythema_delta_a": 4.0},
+                    {"h": 74, "erythema_mm2": 95, "erythema_delta_a": 4.0}, {"h": 98})
+    series[-1] = compressed(series[-1])
+    a = assess(series, injected_at=INJECTED)
+    assert a.level == "contact"
+    assert any(n.startswith("day4.jpg: saved with strong compression") for n in a.notes)
+    monkeypatch.setattr(assess_module, "COMPRESSED", "not a problem imaging reports")
+    assert assess(series, injected_at=INJECTED).level == "expected"
+
+
+def test_a_compressed_photo_showing_redness_counts_and_one_after_healing_changes_nothing():
+    persisting = photos({"h": 2, "erythema_mm2": 80, "erythema_delta_a": 4.0},
+                        {"h": 98, "erythema_mm2": 95, "erythema_delta_a": 4.0})
+    plain = assess(persisting, injected_at=INJECTED)
+    persisting[-1] = compressed(persisting[-1])
+    a = assess(persisting, injected_at=INJECTED)
+    assert (a.level, fired(a)) == (plain.level, fired(plain)) and RANK[a.level] >= RANK["contact"]
+    assert not any("compression" in n for n in a.notes)
+    healed = photos({"h": 2, "erythema_mm2": 30}, {"h": 26, "erythema_mm2": 10}, {"h": 50}, {"h": 74})
+    expected = assess(healed, injected_at=INJECTED)
+    healed[-1] = compressed(healed[-1])
+    a = assess(healed, injected_at=INJECTED)
+    assert a.level == expected.level == "expected"
+    assert not any("compression" in n for n in a.notes)

@@ -13,12 +13,15 @@ from datetime import datetime
 from typing import Any, Iterable, Sequence
 
 from tracker.measurement import PhotoMeasurement
-from tracker.timeline import place_photos
+from tracker.timeline import Timeline, place_photos
 from tracker.triage.checks import CHECKS
 from tracker.triage.evidence import Evidence, gather
 from tracker.triage.fda import fda_grade
 from tracker.triage.rules import LEVEL_RANK, Rule, RuleSet, load_rules
 from tracker.triage.symptoms import check_symptoms
+
+#: The imaging problem of a photo whose compression can hide faint redness (tracker.measurement).
+COMPRESSED = "compressed"
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,21 @@ def evaluate(ev: Evidence, rules: RuleSet) -> tuple[list[Reason], TrendSummary, 
     return fired, trend, grade, diameter
 
 
+def _assess_photos(measurements: list[PhotoMeasurement], injected_at: datetime | None, reported: frozenset[str],
+                   rules: RuleSet, now: datetime | None
+                   ) -> tuple[Timeline, Evidence, list[Reason], TrendSummary, int | None, float | None]:
+    """Place the photos in time, gather the evidence, and evaluate the rules on it."""
+    timeline = place_photos(measurements, injected_at=injected_at, now=now, late_photo_days=rules.late_photo_days)
+    ev = gather(timeline, reported, presence=rules.presence, area_settings=rules.area_trend,
+                intensity_settings=rules.intensity_trend)
+    return (timeline, ev, *evaluate(ev, rules))
+
+
+def _rank(fired: list[Reason]) -> int:
+    """Rank of the level the fired rules give (highest first; none fired: expected)."""
+    return LEVEL_RANK[fired[0].level] if fired else LEVEL_RANK["expected"]
+
+
 def assess(
     measurements: Sequence[PhotoMeasurement],
     *,
@@ -186,13 +204,27 @@ def assess(
     """
     reported = check_symptoms(symptoms)
     rules = rules or load_rules()
-    timeline = place_photos(list(measurements), injected_at=injected_at, now=now,
-                            late_photo_days=rules.late_photo_days)
-    ev = gather(timeline, reported, presence=rules.presence, area_settings=rules.area_trend,
-                intensity_settings=rules.intensity_trend)
-    fired, trend, grade, diameter = evaluate(ev, rules)
+    measurements = list(measurements)
+    timeline, ev, fired, trend, grade, diameter = _assess_photos(measurements, injected_at, reported, rules, now)
+    notes: list[str] = []
+    compressed = [m for m in measurements if m.quality.usable and COMPRESSED in m.quality.problems]
+    if compressed:
+        # A strongly compressed photo can show redness but not its absence: faint redness may not
+        # survive the compression (tracker.imaging.redness.compression_limited). Where leaving such
+        # photos out gives a more cautious level, they are left out: a persisting redness must not
+        # turn "expected" because its latest photo came through a messaging app.
+        kept = [m for m in measurements if not any(m is c for c in compressed)]
+        without = _assess_photos(kept, injected_at, reported, rules, now)
+        if _rank(without[2]) > _rank(fired):
+            timeline, ev, fired, trend, grade, diameter = without
+            names = ", ".join(m.file or "A photo" for m in compressed)
+            it = "it was" if len(compressed) == 1 else "they were"
+            notes.append(f"{names}: saved with strong compression (for example sent through a messaging app), "
+                         f"in which faint redness may not show, so {it} not counted: counting {it[:-4]} "
+                         "would have given a less cautious answer. Please upload the original photo straight "
+                         "from the phone's camera.")
     level = fired[0].level if fired else "expected"
-    notes = list(timeline.notes) + list(ev.notes)
+    notes = list(timeline.notes) + list(ev.notes) + notes
     if ev.latest is not None and not ev.latest.scaled:
         notes.append("The latest photo had no reference card, so no size or FDA grade could be given.")
     if level == "urgent":
