@@ -305,3 +305,17 @@ def test_a_compressed_photo_showing_redness_counts_and_one_after_healing_changes
     a = assess(healed, injected_at=INJECTED)
     assert a.level == expected.level == "expected"
     assert not any("compression" in n for n in a.notes)
+
+
+def test_a_latest_photo_refused_for_uneven_skin_is_raised_for_review_not_left_to_the_earlier_ones():
+    # Needle redness fading on day 1, then a photo refused because the skin's colour changes across
+    # much of the frame: what a red area filling the photo does (benchmarks/independent.py --large:
+    # 9 of 60 such photos). Resting on the earlier photos, the series read "expected".
+    series = photos({"h": 2, "erythema_mm2": 30}, {"h": 20, "erythema_mm2": 8},
+                    {"h": 60, "problems": ["uneven_skin"]})
+    a = assess(series, injected_at=INJECTED)
+    assert a.level == "monitor" and [r.rule for r in a.reasons] == ["latest-photo-uneven"]
+    assert "contact your provider" in a.reasons[0].text and "day2.jpg" in a.reasons[0].clinician_text
+    assert a.trend.direction == "shrinking"  # the earlier photos' trend still shown
+    blurred = photos({"h": 2, "erythema_mm2": 30}, {"h": 20, "erythema_mm2": 8}, {"h": 60, "usable": False})
+    assert assess(blurred, injected_at=INJECTED).level == "expected"  # a blurry retake says nothing of size

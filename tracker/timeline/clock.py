@@ -66,6 +66,10 @@ class Timeline:
     #: What the axis counts from.
     mode: TimeMode
     notes: tuple[str, ...]
+    #: Photos that could not be measured, as (position in the order given, measurement): what
+    #: they were refused for can matter (a colour change across the whole frame can be a large
+    #: red area; see tracker.triage.checks.check_refused_latest).
+    refused: tuple[tuple[int, PhotoMeasurement], ...] = ()
 
     @property
     def time_known(self) -> bool:
@@ -96,6 +100,7 @@ def place_photos(
     notes: list[str] = []
     mixed_clock = False
     rows: list[tuple[int, PhotoMeasurement, float | None]] = []
+    refused: list[tuple[int, PhotoMeasurement]] = []
     for index, m in enumerate(measurements):
         if not isinstance(m, PhotoMeasurement):
             from tracker.errors import InvalidArgumentError
@@ -110,6 +115,7 @@ def place_photos(
         if not m.quality.usable:
             problems = ", ".join(m.quality.problems) or "quality"
             notes.append(f"{_name(m, index)} could not be measured ({problems}); it was left out.")
+            refused.append((index, m))
             continue
         if hours is not None and hours < -CLOCK_TOLERANCE_HOURS:
             notes.append(
@@ -136,7 +142,7 @@ def place_photos(
     placed.sort(key=lambda p: (p.t_hours if p.t_hours is not None else 0.0, p.index))
     _note_late_and_stale(placed, notes, now=now, late_photo_days=late_photo_days,
                          stale_after_days=stale_after_days, injected_at=injected_at)
-    return Timeline(photos=tuple(placed), mode=mode, notes=tuple(notes))
+    return Timeline(photos=tuple(placed), mode=mode, notes=tuple(notes), refused=tuple(refused))
 
 
 def _place_without_injection_time(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable, Literal
 
+from tracker.measurement import BLOCKING_PROBLEMS
 from tracker.triage.evidence import KINDS, Evidence
 from tracker.triage.symptoms import SYMPTOMS
 
@@ -144,6 +145,19 @@ class DiameterParams:
 
 
 @dataclass(frozen=True)
+class RefusedParams:
+    #: Problems of a photo that could not be measured (tracker.measurement) that the rule is about.
+    problems: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.problems if p not in BLOCKING_PROBLEMS]
+        if not self.problems or unknown:
+            raise ParameterError("problems must list problems that stop a measurement ("
+                                 + ", ".join(sorted(BLOCKING_PROBLEMS)) + ")"
+                                 + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+
+
+@dataclass(frozen=True)
 class NoParams:
     pass
 
@@ -222,6 +236,27 @@ def check_no_usable_photo(ev: Evidence, p: NoParams, unknown: IfTimeUnknown) -> 
     return {} if ev.latest is None else None
 
 
+def check_refused_latest(ev: Evidence, p: RefusedParams, unknown: IfTimeUnknown) -> Facts | None:
+    """The latest photo taken could not be measured, for one of ``p.problems``: the rules cannot
+    see what it shows, and the usable photos before it may no longer tell the story."""
+    refused = [(i, m) for i, m in ev.timeline.refused if any(x in m.quality.problems for x in p.problems)]
+    if not refused:
+        return None
+    index, photo = max(refused, key=lambda r: _order_key(r[0], r[1]))
+    latest = ev.latest
+    if latest is not None and _order_key(latest.placed.index, latest.placed.measurement) > _order_key(index, photo):
+        return None
+    found = [x for x in p.problems if x in photo.quality.problems]
+    return {"refused_problems": ", ".join(found), "refused_photo": photo.file or f"photo {index + 1}"}
+
+
+def _order_key(index: int, m) -> tuple:
+    """Sort key of a photo in capture order: its capture time (naive, as the clock compares
+    them) when known, then its position in the order given."""
+    taken = m.taken_at.replace(tzinfo=None) if m.taken_at is not None else None
+    return (taken is not None, taken or index, index)
+
+
 def check_clear(ev: Evidence, p: NoParams, unknown: IfTimeUnknown) -> Facts | None:
     if ev.latest is None or ev.latest.findings["any"].present or ev.latest.has_bump:
         return None
@@ -239,6 +274,7 @@ CHECKS: dict[str, tuple[type, CheckFn]] = {
     "diameter": (DiameterParams, check_diameter),
     "time_unknown": (NoParams, check_time_unknown),
     "no_usable_photo": (NoParams, check_no_usable_photo),
+    "refused_latest": (RefusedParams, check_refused_latest),
     "clear": (NoParams, check_clear),
 }
 
@@ -248,6 +284,7 @@ CHECK_FACTS: dict[str, frozenset[str]] = {
     "late_onset": frozenset({"clear_at"}),
     "symptoms": frozenset({"matched_symptoms"}),
     "bump": frozenset({"bump_seen"}),
+    "refused_latest": frozenset({"refused_problems", "refused_photo"}),
 }
 
 

@@ -4,7 +4,7 @@ A case is ``{photos: [...], symptoms: [...], injected: true}``; each photo is
 ``{h: hours since injection, erythema_mm2, bruise_mm2, erythema_delta_a,
 erythema_peak_delta_a (default 1.5 times the mean), bruise_delta_a,
 erythema_diameter_mm, bruise_diameter_mm, bumps_mm: [...],
-scaled: true, usable: true, px_per_mm2: 100}`` (only ``h`` is required). With
+scaled: true, usable: true, problems: [...], px_per_mm2: 100}`` (only ``h`` is required). With
 ``injected: false`` the injection time is withheld and photos carry only their
 capture time. :func:`synthetic_measurement` is the same factory for tests.
 """
@@ -23,7 +23,7 @@ CASE_INJECTED_AT = datetime(2026, 1, 5, 9, 0)
 _CASE_KEYS = {"photos", "symptoms", "injected"}
 _PHOTO_KEYS = {"h", "erythema_mm2", "bruise_mm2", "erythema_delta_a", "erythema_peak_delta_a",
                "bruise_delta_a", "erythema_diameter_mm", "bruise_diameter_mm", "bumps_mm", "scaled", "usable",
-               "px_per_mm2"}
+               "problems", "px_per_mm2"}
 
 
 def validate_case(case: Any) -> str | None:
@@ -71,11 +71,16 @@ def synthetic_measurement(
     bumps_mm: Sequence[float] = (),
     scaled: bool = True,
     usable: bool = True,
+    problems: Sequence[str] = (),
     px_per_mm2: float = 100.0,
     hours_since_injection: float | None = None,
     file: str | None = None,
 ) -> PhotoMeasurement:
-    """A PhotoMeasurement as imaging would report it for the given areas (circular regions)."""
+    """A PhotoMeasurement as imaging would report it for the given areas (circular regions).
+
+    ``problems``: the quality problems imaging reported (default: none, or ``blurry`` when not
+    ``usable``); a blocking one makes the photo unusable whatever ``usable`` says.
+    """
     regions = tuple(
         _region(kind, area, delta_a, diameter, scaled, px_per_mm2, peak)
         for kind, area, delta_a, diameter, peak in (
@@ -93,8 +98,8 @@ def synthetic_measurement(
     mm_per_px = 1.0 / math.sqrt(px_per_mm2)
     return PhotoMeasurement(
         file=file, taken_at=taken_at,
-        quality=Quality.from_problems([] if usable else ["blurry"]) if scaled else Quality.from_problems(
-            ["no_card"] + ([] if usable else ["blurry"])),
+        quality=Quality.from_problems(([] if scaled else ["no_card"]) + (
+            list(problems) if problems else [] if usable else ["blurry"])),
         scale=Scale(mm_per_px=mm_per_px, source="marker") if scaled else Scale(mm_per_px=None, source=None),
         redness=redness,
         bumps=tuple(Bump(diameter_mm=d if scaled else None, diameter_px=d / mm_per_px, centroid_px=(410, 310))
