@@ -218,11 +218,11 @@ def assess(
         if _rank(without[2]) > _rank(fired):
             timeline, ev, fired, trend, grade, diameter = without
             names = ", ".join(m.file or "A photo" for m in compressed)
-            it = "it was" if len(compressed) == 1 else "they were"
+            it, was = ("it", "was") if len(compressed) == 1 else ("them", "were")
             notes.append(f"{names}: saved with strong compression (for example sent through a messaging app), "
-                         f"in which faint redness may not show, so {it} not counted: counting {it[:-4]} "
-                         "would have given a less cautious answer. Please upload the original photo straight "
-                         "from the phone's camera.")
+                         f"in which faint redness may not show, so {'it' if it == 'it' else 'they'} {was} not "
+                         f"counted: counting {it} would have given a less cautious answer. Please upload the "
+                         "original photo straight from the phone's camera.")
     level = fired[0].level if fired else "expected"
     notes = list(timeline.notes) + list(ev.notes) + notes
     if ev.latest is not None and not ev.latest.scaled:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable, Literal
 
-from tracker.measurement import BLOCKING_PROBLEMS
+from tracker.measurement import BLOCKING_PROBLEMS, PhotoMeasurement
 from tracker.triage.evidence import KINDS, Evidence
 from tracker.triage.symptoms import SYMPTOMS
 
@@ -250,7 +250,7 @@ def check_refused_latest(ev: Evidence, p: RefusedParams, unknown: IfTimeUnknown)
     return {"refused_problems": ", ".join(found), "refused_photo": photo.file or f"photo {index + 1}"}
 
 
-def _order_key(index: int, m) -> tuple:
+def _order_key(index: int, m: PhotoMeasurement) -> tuple:
     """Sort key of a photo in capture order: its capture time (naive, as the clock compares
     them) when known, then its position in the order given."""
     taken = m.taken_at.replace(tzinfo=None) if m.taken_at is not None else None
