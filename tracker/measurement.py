@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 #: Version of the measurement algorithm. Bump it whenever a change can alter a
 #: figure; stored measurements record it so history is never silently rewritten.
-ALGORITHM_VERSION = "1.11.0"  # 1.11: a longer second fit of the skin surface before refusing uneven skin
+ALGORITHM_VERSION = "1.12.0"  # 1.12: a visibly redder core makes a region visible whatever its kind (1.11: a longer second fit of the skin surface)
 
 RegionKind = Literal["erythema", "bruise"]
 

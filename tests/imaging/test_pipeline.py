@@ -223,6 +223,21 @@ def test_a_dark_photos_jpeg_blocks_do_not_bend_the_skin_surface(monkeypatch):
     assert "uneven_skin" in analyze_source(dark, name="dark.jpg").measurement.quality.problems
 
 
+def test_faint_erythema_with_a_visibly_redder_core_is_found_whatever_kind_its_ratio_says():
+    # benchmarks/independent.py --face seed 29: a Gaussian spot of 70 mm² on Monk 10 skin (its
+    # core ΔE*ab 3.3 from the skin: visible), mean Δa* 1.8 over its half maximum. Beside the
+    # expression lines its red/green ratio read 0.35, over the bruise line; as a "bruise" it had
+    # to differ visibly from the ring of skin around it on average, and was dropped: clear.
+    from benchmarks.independent_scene import render
+    from tracker.imaging.pipeline import analyze_source
+
+    photo = render(29, face=True)
+    m = analyze_source(photo["jpeg"], name="spot.jpg").measurement
+    assert m.quality.usable and [r.kind for r in m.redness.regions] == ["erythema"]
+    # found, but sized small: its peak is read where the noise lifted it (README, Known limits)
+    assert 0.3 * photo["area"] < m.redness.area_mm2 < 1.1 * photo["area"]
+
+
 def test_a_lesion_the_first_rounds_of_clipping_leave_in_the_skin_is_measured_not_refused(monkeypatch):
     # benchmarks/independent.py seed 72: visible erythema of 152 mm² (irregular blobs) on Monk 10
     # skin under a cool cast. Four rounds of clipping left part of it in the skin surface, bent
