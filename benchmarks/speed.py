@@ -4,7 +4,7 @@ Compares, in one process, the whole analysis of a 12-megapixel JPEG with a plain
 full-resolution ``cv2.imdecode`` of the same bytes (the goal: the analysis costs no
 more than that decode), and measures the peak memory (VmHWM) of analysing a 12 MP
 and a 108 MP photo, each in a fresh process. The analysis time is also split into the
-redness steps (``redness.excess_maps`` and ``redness.segment_regions``) and the rest:
+redness steps (``excess.excess_maps`` and ``redness.segment_regions``) and the rest:
 the DCT-scaled decode (1/4 for this 4000 x 3000 JPEG: about 27 ms of the rest, most of it
 the entropy decoding that any decode pays), the card, the reduction to about 6.5 px/mm
 at the card (812 x 609 px here), colour, masks, quality and measurement.
@@ -84,8 +84,9 @@ class _RednessTimer:
     def __init__(self) -> None:
         from tracker.imaging import pipeline
 
-        self._module = pipeline.redness_mod
-        self._originals = {name: getattr(self._module, name) for name in ("excess_maps", "segment_regions")}
+        self._originals = {(module, name): getattr(module, name)
+                           for module, name in ((pipeline.excess_mod, "excess_maps"),
+                                                (pipeline.redness_mod, "segment_regions"))}
         self.seconds = 0.0
 
     def _wrap(self, fn):
@@ -98,13 +99,13 @@ class _RednessTimer:
         return timed
 
     def __enter__(self) -> "_RednessTimer":
-        for name, fn in self._originals.items():
-            setattr(self._module, name, self._wrap(fn))
+        for (module, name), fn in self._originals.items():
+            setattr(module, name, self._wrap(fn))
         return self
 
     def __exit__(self, *exc) -> None:
-        for name, fn in self._originals.items():
-            setattr(self._module, name, fn)
+        for (module, name), fn in self._originals.items():
+            setattr(module, name, fn)
 
 
 def main() -> None:

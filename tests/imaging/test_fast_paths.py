@@ -20,7 +20,8 @@ from tracker.imaging.color import haemoglobin_index, optical_density, rgb_to_lab
 from tracker.imaging.load import load_photo
 from tracker.imaging.stats import median as _median
 from tracker.imaging.stats import percentile as _percentile
-from tracker.imaging.redness import _seeds, excess_maps
+from tracker.imaging.excess import excess_maps
+from tracker.imaging.masks import marked_components
 from tracker.imaging.skin import glare_mask, skin_mask
 
 
@@ -40,7 +41,7 @@ def _skin_photo(size=(1600, 1200), seed=0, noise=2.0, distance_mm=200.0):
 
 
 def test_seeds_equal_labelling_the_red_and_the_faint_masks_with_scipy():
-    # the plain computation _seeds replaces: large 4-connected components of the visibly redder
+    # the plain computation marked_components replaces: large 4-connected components of the visibly redder
     # bright pixels, and the bright components holding none of them
     rng = np.random.default_rng(2)
     for _ in range(200):
@@ -58,7 +59,7 @@ def test_seeds_equal_labelling_the_red_and_the_faint_masks_with_scipy():
         faint = [blabels == k for k in range(1, bn + 1)
                  if not red_any[blabels == k].any() and (blabels == k).sum() >= min_px]
         expected = sorted([(m.tobytes(), True) for m in large] + [(m.tobytes(), False) for m in faint])
-        got = _seeds(bright, da, level, min_px)
+        got = marked_components(bright, da, level, min_px)
         assert sorted((seed.tobytes(), red) for seed, _, red in got) == expected
         for seed, box, _ in got:  # the box (its bright component's) holds the whole seed
             assert seed[box].sum() == seed.sum()

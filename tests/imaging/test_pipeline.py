@@ -246,7 +246,7 @@ def test_a_lesion_the_first_rounds_of_clipping_leave_in_the_skin_is_measured_not
     # taken for skin bends the surface much further (0.69), and is still refused: more rounds
     # there would cut the skin out of the towel and measure the towel.
     from benchmarks.independent_scene import render
-    from tracker.imaging import redness
+    from tracker.imaging import excess
     from tracker.imaging.pipeline import analyze_source
 
     photo = render(72)
@@ -255,9 +255,9 @@ def test_a_lesion_the_first_rounds_of_clipping_leave_in_the_skin_is_measured_not
     assert m.quality.usable and [r.kind for r in m.redness.regions] == ["erythema"]
     assert m.redness.area_mm2 == pytest.approx(photo["area"], rel=0.1)
     assert "uneven_skin" in analyze_source(towel, name="towel.jpg").measurement.quality.problems
-    monkeypatch.setattr(redness, "UNEVEN_REFIT_RANGE_HB", np.inf)
+    monkeypatch.setattr(excess, "UNEVEN_REFIT_RANGE_HB", np.inf)
     assert analyze_source(towel, name="towel.jpg").measurement.redness.area_mm2 > 1000
-    monkeypatch.setattr(redness, "FIT_ROUNDS_UNEVEN", redness.FIT_ROUNDS)
+    monkeypatch.setattr(excess, "FIT_ROUNDS_UNEVEN", excess.FIT_ROUNDS)
     assert "uneven_skin" in analyze_source(photo["jpeg"], name="blobs.jpg").measurement.quality.problems
 
 

@@ -10,7 +10,8 @@ from sample_images.render import PhotoSpec, render_photo
 from sample_images.scene import Lesion, SkinSpec
 from tracker.imaging.load import LoadedPhoto
 from tracker.imaging.pipeline import analyze_loaded
-from tracker.imaging.redness import ExcessMaps, segment_regions
+from tracker.imaging.excess import ExcessMaps
+from tracker.imaging.redness import segment_regions
 
 
 def _maps(hb, da=None):

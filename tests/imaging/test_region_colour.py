@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from skimage.color import rgb2lab
 
-from tracker.imaging.redness import ExcessMaps
+from tracker.imaging.excess import ExcessMaps
 from tracker.imaging.region_colour import (
     EDGE_RING_SHARE, NEUTRAL_OD_RATIO, coloured_not_shaded, visible_bruise, visibly_different,
 )

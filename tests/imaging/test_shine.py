@@ -6,7 +6,7 @@ import pytest
 
 from tracker.imaging.color import (haemoglobin_index, linear_to_srgb, optical_density, rgb_to_lab,
                                   rgb_to_lab_planes, srgb_to_linear)
-from tracker.imaging.redness import ExcessMaps, excess_maps
+from tracker.imaging.excess import ExcessMaps, excess_maps
 from tracker.imaging.shine import shine_area_mm2, shine_fall, shine_mask, skin_linear_rgb
 
 PPM = 6.5

@@ -4,7 +4,7 @@ A polynomial surface of order 2 in x and y is fitted by iteratively sigma-clippe
 squares to L*, a*, b*, the haemoglobin index and OD_red over the skin, so red patches,
 bruises and moles do not pull it (the background estimation of astronomical images [1]_).
 Everything here is statistics over the whole frame, computed on grids of a fixed number
-of points whatever the resolution; see :func:`tracker.imaging.redness.excess_maps`.
+of points whatever the resolution; see :func:`tracker.imaging.excess.excess_maps`.
 
 References
 ----------

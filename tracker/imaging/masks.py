@@ -104,3 +104,53 @@ def grow_boxed(seed: np.ndarray, allowed: np.ndarray, seed_box: tuple[slice, sli
             y0, y1, x0, x1 = min(y0, fy), max(y1, fy + fh), min(x0, fx), max(x1, fx + fw)
     box = (y0, y1, x0, x1) if y1 > y0 else (0, 0, 0, 0)
     return out[1:-1, 1:-1].view(bool), box
+
+
+def marked_components(bright: np.ndarray, values: np.ndarray, level: float, min_px: int
+                      ) -> list[tuple[np.ndarray, tuple[slice, slice], bool]]:
+    """Components of ``bright``, split where ``values`` exceed ``level``: each as a mask, its
+    bounding box and whether it is such a marked part.
+
+    The marked components are the 4-connected components of ``bright & (values > level)``
+    with at least ``min_px`` pixels; the others are the components of ``bright`` that hold
+    none of those (themselves of ``min_px`` pixels or more). The seeds of
+    :func:`tracker.imaging.redness.segment_regions`: the marked ones are visibly redder
+    (``values``: Δa*). Hand-written rather than labelling the frame
+    twice with statistics (cv2.connectedComponentsWithStats, 2.3 ms a frame at 812 x 609 px,
+    most of it the statistics of the background) and scipy's find_objects (1-2 ms): the frame
+    is labelled once without statistics (0.3 ms), and the rest works on the coordinates of
+    the bright pixels, a few percent of the frame.
+    """
+    bright8 = np.ascontiguousarray(bright).view(np.uint8)
+    points = cv2.findNonZero(bright8)
+    if points is None:
+        return []
+    xs, ys = points.reshape(-1, 2).T
+    n, labels = cv2.connectedComponents(bright8, connectivity=4, ltype=cv2.CV_32S)
+    ids = labels[ys, xs]
+    counts = np.bincount(ids, minlength=n)
+    order = np.argsort(ids, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    marked = values[ys, xs] > level
+    seeds = []
+    for c in np.nonzero(counts >= min_px)[0]:
+        at = order[starts[c]:starts[c + 1]]
+        y, x, r = ys[at], xs[at], marked[at]
+        y0, x0 = int(y.min()), int(x.min())
+        box = (slice(y0, int(y.max()) + 1), slice(x0, int(x.max()) + 1))
+        found = False
+        if np.count_nonzero(r) >= min_px:
+            local = np.zeros((box[0].stop - y0, box[1].stop - x0), np.uint8)
+            local[y[r] - y0, x[r] - x0] = 1
+            _, local_labels, stats, _ = cv2.connectedComponentsWithStats(local, connectivity=4)
+            for j in np.nonzero(stats[:, cv2.CC_STAT_AREA] >= min_px)[0]:
+                if j:
+                    seed = np.zeros(bright.shape, bool)
+                    seed[box] = local_labels == j
+                    seeds.append((seed, box, True))
+                    found = True
+        if not found:
+            seed = np.zeros(bright.shape, bool)
+            seed[y, x] = True
+            seeds.append((seed, box, False))
+    return seeds

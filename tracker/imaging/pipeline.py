@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from tracker.imaging import bumps as bumps_mod
+from tracker.imaging import excess as excess_mod
 from tracker.imaging import redness as redness_mod
 from tracker.imaging.calibrate import (
     MAX_TILT_DEG, MIN_PX_PER_MM, Calibration, card_polygon_px, find_card, pixel_area_mm2, resized_calibration,
@@ -252,10 +253,10 @@ def analyze_loaded(photo: LoadedPhoto, *, marker_mm: float = 20.0, card=_FIND) -
     od_red, od_blue = optical_density(planes[0]), optical_density(planes[2])
     hb = haemoglobin_index(rgb, channels=planes, od_red=od_red)
     # lab's planes, hb, od_red and od_blue are this function's temporaries: the maps are made in them
-    maps = redness_mod.excess_maps(lab, hb, od_red, od_blue, valid, px_per_mm=ppm, overwrite_input=True)
+    maps = excess_mod.excess_maps(lab, hb, od_red, od_blue, valid, px_per_mm=ppm, overwrite_input=True)
     del lab, hb, od_red, od_blue
     refused = []
-    if maps.baseline_range_hb > redness_mod.MAX_BASELINE_RANGE_HB:
+    if maps.baseline_range_hb > excess_mod.MAX_BASELINE_RANGE_HB:
         # a large red or dark area bends the skin surface: no normal skin to measure it against
         refused.append("uneven_skin")
     shine_ppm = ppm or WORKING_PX_PER_MM  # unscaled: the scale the pipeline aims at
@@ -339,7 +340,7 @@ def _max_diameter(mask: np.ndarray, h: np.ndarray | None) -> tuple[float, float 
     return d_px, d_mm + d_mm / max(d_px - 1.0, 1.0)  # add one pixel's width, as for d_px
 
 
-def _measure_region(r: redness_mod.RawRegion, maps: redness_mod.ExcessMaps, h: np.ndarray | None,
+def _measure_region(r: redness_mod.RawRegion, maps: excess_mod.ExcessMaps, h: np.ndarray | None,
                     scale: float) -> Region:
     ys, xs = _pixels(r.mask)
     d_px, d_mm = _max_diameter(r.mask, h)
@@ -355,7 +356,7 @@ def _measure_region(r: redness_mod.RawRegion, maps: redness_mod.ExcessMaps, h: n
 
 
 def _total_redness(regions: tuple[Region, ...], mask: np.ndarray, jnd: np.ndarray,
-                   maps: redness_mod.ExcessMaps, h: np.ndarray | None, scale: float) -> Redness:
+                   maps: excess_mod.ExcessMaps, h: np.ndarray | None, scale: float) -> Redness:
     if not regions:
         return Redness(area_mm2=0.0 if h is not None else None, area_px=0, mean_delta_a=0.0, peak_delta_a=0.0,
                        jnd_area_mm2=0.0 if h is not None else None)

@@ -8,15 +8,12 @@ of a region is :func:`tracker.imaging.kinds.classify_region`'s.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from tracker.imaging.excess import ExcessMaps
 from tracker.imaging.kinds import blue_tilt
 from tracker.imaging.masks import Box, padded_box, ring_around, share_of_ring_not_skin
 
-if TYPE_CHECKING:  # redness.py imports this module
-    from tracker.imaging.redness import ExcessMaps
 
 #: Share of the ring around a bruise-coloured region (tracker.imaging.masks.ring_around) that
 #: is not skin (hair and glare within the skin count as skin) from which the region lies

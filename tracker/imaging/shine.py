@@ -37,15 +37,12 @@ A pure function of the excess maps: no I/O.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import cv2
 import numpy as np
 
 from tracker.imaging.baseline import mad_sigma
+from tracker.imaging.excess import ExcessMaps
 
-if TYPE_CHECKING:  # redness.py's maps
-    from tracker.imaging.redness import ExcessMaps
 
 #: Share of the green light reflected at the surface from which the skin is under shine: every
 #: lesion there loses about that share of its contrast in the haemoglobin index (green's
